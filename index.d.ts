@@ -9,4 +9,85 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-export declare function ping(): string
+/** How a function is built. */
+export interface BuildOptions {
+  /** `lambda.Architecture.name`: `x86_64` or `arm64`. */
+  architecture: string
+  /** `lambda.Runtime.name`, for the glibc check. */
+  runtime: string
+  /** `cargo-lambda`, `cargo-zigbuild` or `cross`. Default: the first installed of cargo-lambda, cargo-zigbuild. */
+  packageManager?: string
+  /** Cargo profile. Default: `release`. */
+  profile?: string
+  extraBuildArgs?: Array<string>
+  environment?: Record<string, string>
+}
+
+/** Builds the function and writes `bootstrap.zip` into `outputDir`. */
+export declare function bundleFunction(options: BundleOptions): BundleResult
+
+export interface BundleOptions {
+  resolved: ResolvedFunction
+  build: BuildOptions
+  /** CDK's bundling output folder. */
+  outputDir: string
+  /** Commands from `commandHooks.beforeBundling`, run with `sh -c`. */
+  beforeBundling?: Array<string>
+  /** Commands from `commandHooks.afterBundling`, run with `sh -c`. */
+  afterBundling?: Array<string>
+}
+
+export interface BundleResult {
+  /** `built` (a cargo invocation ran for it) or `reused` (built earlier in this process). */
+  outcome: string
+  binaryPath: string
+  assetPath: string
+}
+
+/**
+ * The local package manager that would build, or null when none is installed
+ * and none was asked for (the construct then falls back to Docker).
+ */
+export declare function detectPackageManager(requested?: string | undefined | null): string | null
+
+/** The command Docker bundling runs in the container (see `docker.rs`). */
+export declare function dockerBundlingCommand(resolved: ResolvedFunction, build: BuildOptions, beforeBundling: Array<string>, afterBundling: Array<string>): Array<string>
+
+/**
+ * The asset hash: a digest of exactly the files that feed the binary and of
+ * the build configuration. Paths enter it relative to the workspace root.
+ */
+export declare function fingerprintFunction(resolved: ResolvedFunction, build: BuildOptions): string
+
+/** A function's crate, as cargo sees it. */
+export interface ResolvedFunction {
+  /** The manifest the search found (may be a workspace root). */
+  manifestPath: string
+  workspaceRoot: string
+  packageName: string
+  packageManifestPath: string
+  binaryName: string
+  /** cargo's target directory (honours CARGO_TARGET_DIR and .cargo/config.toml). */
+  targetDirectory: string
+}
+
+export declare function resolveFunction(options: ResolveOptions): ResolvedFunction
+
+/** Where a function's crate is, as given by the construct. */
+export interface ResolveOptions {
+  /** The file that called `new RustFunction(...)`. */
+  definingFile?: string
+  /** The construct id. */
+  id?: string
+  /** `entry` prop: a Cargo.toml or the folder holding one. */
+  entry?: string
+  /** `binaryName` prop. */
+  binaryName?: string
+  /** Folder relative paths are taken from. Default: the process's. */
+  cwd?: string
+  /** Build environment (it may set `CARGO_TARGET_DIR`). */
+  environment?: Record<string, string>
+}
+
+/** Checks a built binary against an architecture and runtime, as bundling does. */
+export declare function verifyBootstrap(path: string, architecture: string, runtime: string): void

@@ -835,4 +835,9 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
-module.exports.ping = nativeBinding.ping
+module.exports.bundleFunction = nativeBinding.bundleFunction
+module.exports.detectPackageManager = nativeBinding.detectPackageManager
+module.exports.dockerBundlingCommand = nativeBinding.dockerBundlingCommand
+module.exports.fingerprintFunction = nativeBinding.fingerprintFunction
+module.exports.resolveFunction = nativeBinding.resolveFunction
+module.exports.verifyBootstrap = nativeBinding.verifyBootstrap

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// `npm run example`: synthesizes the example app into examples/app/cdk.out,
+// as `cdk synth` would, then unpacks the staged bootstrap and says where it is.
+const fs = require('fs');
+const path = require('path');
+const { execFileSync } = require('child_process');
+
+const here = __dirname;
+const outdir = path.join(here, 'cdk.out');
+process.env.CDK_OUTDIR = outdir;
+process.chdir(here);
+require('./bin/app.js');
+
+const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'HelloRust.assets.json'), 'utf8'));
+for (const [hash, asset] of Object.entries(manifest.files)) {
+  if (asset.source.packaging !== 'file' || !asset.source.path.endsWith('.zip')) continue;
+  const zip = path.join(outdir, asset.source.path);
+  const unpacked = path.join(outdir, `bootstrap.${hash.slice(0, 12)}`);
+  fs.rmSync(unpacked, { recursive: true, force: true });
+  execFileSync('unzip', ['-q', '-o', zip, '-d', unpacked]);
+  console.log(`Lambda asset: ${zip}`);
+  console.log(`bootstrap:    ${path.join(unpacked, 'bootstrap')}`);
+}

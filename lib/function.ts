@@ -1,0 +1,96 @@
+import { fileURLToPath } from 'url';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { Bundling } from './bundling';
+import * as native from './native';
+import { BundlingOptions } from './types';
+
+/**
+ * Properties of a Rust Lambda function. Every `lambda.Function` option
+ * passes through to the underlying function.
+ */
+export interface RustFunctionProps extends lambda.FunctionOptions {
+  /**
+   * The crate: a `Cargo.toml`, or the folder holding one. Relative paths are
+   * taken from the current working directory.
+   * @default - `<defining file>.<id>/Cargo.toml`, else the nearest Cargo.toml
+   * above the defining file, else `./Cargo.toml` (see README)
+   */
+  readonly entry?: string;
+
+  /**
+   * The binary target to run, searched across the whole workspace.
+   * @default - the binary named like the entry's package, or its only binary
+   */
+  readonly binaryName?: string;
+
+  /**
+   * The runtime. Must be an OS-only runtime.
+   * @default lambda.Runtime.PROVIDED_AL2023
+   */
+  readonly runtime?: lambda.Runtime;
+
+  /**
+   * How the function is built and bundled.
+   * @default - cargo-lambda (or cargo-zigbuild) on the host, else Docker
+   */
+  readonly bundling?: BundlingOptions;
+}
+
+/**
+ * A Lambda function written in Rust, built from its cargo package or
+ * workspace into a `bootstrap` for the `provided.al2023` runtime.
+ */
+export class RustFunction extends lambda.Function {
+  /** The cargo package the function's binary belongs to. */
+  public readonly packageName: string;
+  /** The binary target that became `bootstrap`. */
+  public readonly binaryName: string;
+
+  constructor(scope: Construct, id: string, props: RustFunctionProps = {}) {
+    const runtime = props.runtime ?? lambda.Runtime.PROVIDED_AL2023;
+    if (runtime.family !== lambda.RuntimeFamily.OTHER) {
+      throw new Error(`RustFunction needs an OS-only runtime such as lambda.Runtime.PROVIDED_AL2023, got ${runtime.name}.`);
+    }
+    const architecture = props.architecture ?? lambda.Architecture.X86_64;
+    const resolved = native.resolveFunction({
+      definingFile: findDefiningFile(),
+      id,
+      entry: props.entry,
+      binaryName: props.binaryName,
+      environment: props.bundling?.environment,
+    });
+    super(scope, id, {
+      ...props,
+      runtime,
+      architecture,
+      handler: 'bootstrap',
+      code: Bundling.bundle({ ...props.bundling, resolved, architecture, runtime }),
+    });
+    this.packageName = resolved.packageName;
+    this.binaryName = resolved.binaryName;
+  }
+}
+
+/**
+ * The file whose code called `new RustFunction(...)`: the frame after the
+ * constructor in the call stack (a subclass's constructor, if any, counts as
+ * the caller, as in aws-lambda-nodejs).
+ */
+function findDefiningFile(): string | undefined {
+  const original = Error.prepareStackTrace;
+  let sites: NodeJS.CallSite[] = [];
+  try {
+    Error.prepareStackTrace = (_, stack) => stack;
+    const holder: { stack?: unknown } = {};
+    Error.captureStackTrace(holder);
+    sites = (holder.stack as NodeJS.CallSite[]) ?? [];
+  } finally {
+    Error.prepareStackTrace = original;
+  }
+  const index = sites.findIndex((site) => site.getFunctionName() === 'RustFunction');
+  const caller = index >= 0 ? sites[index + 1] : undefined;
+  const file = caller?.getFileName() ?? undefined;
+  if (!file) return undefined;
+  return file.startsWith('file://') ? fileURLToPath(file) : file;
+}

@@ -1,0 +1,3 @@
+export * from './function';
+export * from './types';
+export { Bundling, BundlingProps, DEFAULT_DOCKER_IMAGE } from './bundling';

@@ -1,0 +1,141 @@
+//! The command Docker bundling runs inside the container. CDK mounts the
+//! workspace root at `/asset-input` and collects `/asset-output`. User values
+//! (binary name, cargo arguments) travel as positional arguments of
+//! `bash -c`, so the script text itself holds only our constants and the
+//! user's hook commands, which are shell by design.
+
+use std::path::Path;
+
+use crate::command::{build_command, built_binary_path, BuildConfig, BuildTargets, PackageManager};
+use crate::errors::{CoreError, CoreResult, ErrorCode};
+
+pub const CONTAINER_INPUT: &str = "/asset-input";
+pub const CONTAINER_OUTPUT: &str = "/asset-output";
+/// Docker builds keep their own target directory inside the workspace's
+/// `target/`, so they never thrash the host build's artifacts.
+pub const CONTAINER_TARGET_DIR: &str = "/asset-input/target/cdk-lambda-rust-docker";
+
+const SCRIPT_BODY: &str = r#"binary="$1"; shift
+"$@"
+mkdir -p /asset-output
+cp "$binary" /asset-output/bootstrap
+chmod 0755 /asset-output/bootstrap"#;
+
+/// `["bash", "-c", script, "cdk-lambda-rust", <binary path>, <build argv>...]`.
+pub fn docker_command(
+    package: &str,
+    binary: &str,
+    config: &BuildConfig,
+    before_bundling: &[String],
+    after_bundling: &[String],
+) -> CoreResult<Vec<String>> {
+    if config.package_manager == PackageManager::Cross {
+        return Err(CoreError::new(
+            ErrorCode::InvalidOption,
+            "PackageManagerType.CROSS runs Docker itself and cannot run inside Docker bundling: drop `forceDockerBundling`, or use CARGO_LAMBDA",
+        ));
+    }
+    let build = build_command(
+        Path::new(CONTAINER_INPUT),
+        Path::new(CONTAINER_TARGET_DIR),
+        config,
+        &BuildTargets { binaries: vec![(package.to_string(), binary.to_string())] },
+    );
+    let binary_path = built_binary_path(Path::new(CONTAINER_TARGET_DIR), config, binary);
+
+    let mut script = vec!["set -eu".to_string()];
+    if !before_bundling.is_empty() {
+        script.push(before_bundling.join(" && "));
+    }
+    // Set here, after the hooks, so `environment` cannot move the binary away
+    // from where the copy below looks for it.
+    script.push(format!("export CARGO_TARGET_DIR={CONTAINER_TARGET_DIR}"));
+    script.push(SCRIPT_BODY.to_string());
+    if !after_bundling.is_empty() {
+        script.push(after_bundling.join(" && "));
+    }
+    let mut argv = vec!["bash".to_string(), "-c".to_string(), script.join("\n"), "cdk-lambda-rust".to_string()];
+    argv.push(binary_path.to_string_lossy().into_owned());
+    argv.push(build.program);
+    argv.extend(build.args);
+    Ok(argv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> BuildConfig {
+        BuildConfig {
+            triple: "aarch64-unknown-linux-gnu".into(),
+            profile: "release".into(),
+            package_manager: PackageManager::CargoLambda,
+            extra_build_args: vec!["--features".into(), "$(touch /tmp/x); echo".into()],
+            environment: vec![],
+        }
+    }
+
+    #[test]
+    fn user_values_are_positional_arguments_not_script_text() {
+        let argv = docker_command("pkg", "my_fn", &config(), &[], &[]).unwrap();
+        assert_eq!(&argv[..2], ["bash", "-c"]);
+        assert!(!argv[2].contains("touch"), "script must not contain user values: {}", argv[2]);
+        assert!(!argv[2].contains("my_fn"));
+        let lambda_dir = "/asset-input/target/cdk-lambda-rust-docker/cdk-lambda-rust/aarch64-unknown-linux-gnu/release";
+        assert_eq!(argv[4], format!("{lambda_dir}/my_fn/bootstrap"));
+        assert_eq!(
+            argv[5..].join(" "),
+            format!(
+                "cargo lambda build --release --target aarch64-unknown-linux-gnu --manifest-path /asset-input/Cargo.toml \
+                 --lambda-dir {lambda_dir} --package pkg --bin my_fn --features $(touch /tmp/x); echo"
+            )
+        );
+    }
+
+    #[test]
+    fn hooks_wrap_the_build_in_order() {
+        let argv = docker_command("p", "b", &config(), &["echo a".into(), "echo b".into()], &["echo c".into()]).unwrap();
+        let script = &argv[2];
+        let a = script.find("echo a && echo b").unwrap();
+        let build = script.find("\"$@\"").unwrap();
+        let c = script.find("echo c").unwrap();
+        assert!(a < build && build < c, "{script}");
+    }
+
+    #[test]
+    fn the_script_really_runs_the_argv_and_copies_the_binary() {
+        // Run the generated script with a stand-in for cargo, on the host:
+        // it proves quoting, not Docker.
+        let dir = tempfile::tempdir().unwrap();
+        let mut argv = docker_command("p", "b", &config(), &[], &[]).unwrap();
+        let script = argv[2].replace("/asset-output", &dir.path().join("out").to_string_lossy());
+        let built = dir.path().join("built");
+        std::fs::write(&built, "ELF").unwrap();
+        argv[4] = built.to_string_lossy().into_owned();
+        let log = dir.path().join("args");
+        let status = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(script)
+            .arg("cdk-lambda-rust")
+            .arg(&argv[4])
+            .arg("sh")
+            .arg("-c")
+            .arg("printf '%s\\n' \"$@\" > \"$LOG\"")
+            .arg("sh")
+            .args(&argv[7..])
+            .env("LOG", &log)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert_eq!(std::fs::read_to_string(dir.path().join("out/bootstrap")).unwrap(), "ELF");
+        let logged = std::fs::read_to_string(&log).unwrap();
+        assert!(logged.contains("$(touch /tmp/x); echo\n"), "{logged}");
+    }
+
+    #[test]
+    fn cross_cannot_run_inside_docker() {
+        let mut c = config();
+        c.package_manager = PackageManager::Cross;
+        assert_eq!(docker_command("p", "b", &c, &[], &[]).unwrap_err().code, ErrorCode::InvalidOption);
+    }
+}

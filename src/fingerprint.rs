@@ -1,0 +1,642 @@
+//! Source fingerprint of a Rust Lambda function: the asset hash, computed
+//! before any build from exactly what feeds the binary, so CDK can skip
+//! bundling when nothing changed. The same sources give the same hash in any
+//! folder, on any machine, at any mtime.
+//!
+//! Rules:
+//! 1. Each package folder (the function's package and its path dependencies)
+//!    is walked recursively. Never entered: a folder named `target` at any
+//!    depth; an entry whose name starts with `.`, except `.cargo` (so `.git`,
+//!    `.idea`, `.env` are skipped); the excluded folders (cargo's target
+//!    directory wherever it is) and anything under them; a subfolder holding
+//!    its own `Cargo.toml`, which is another package (its sources count only
+//!    if it is itself one of the package folders).
+//! 2. Paths are recorded relative to the workspace root, `/`-separated, as raw
+//!    bytes (non-UTF-8 names work). A package outside the root
+//!    (`path = "../shared"`) gets `../` components, computed from canonical
+//!    paths.
+//! 3. A regular file is recorded as its path, whether it is executable (the
+//!    owner `x` bit, as git tracks it) and the SHA-256 of its contents, read
+//!    in 64 KiB chunks. Mtimes, owners and other permission bits never count.
+//! 4. The extra files (Cargo.lock, workspace Cargo.toml, rust-toolchain,
+//!    rust-toolchain.toml, .cargo/config.toml, .cargo/config) are hashed when
+//!    they exist and recorded as absent otherwise.
+//! 5. Symlinks are followed, as cargo does, even when they point outside the
+//!    workspace: the target's contents count, under the link's path. A link to
+//!    a folder already on the walk stack (a loop) is recorded as `loop` and
+//!    not entered; a link whose target cannot be resolved (missing, or a chain
+//!    of links that loops) is recorded as `dangling` with its link text.
+//! 6. FIFOs, sockets and devices are never opened, only recorded as `special`.
+//! 7. A file or folder that cannot be read fails with `FINGERPRINT_FAILED`,
+//!    naming it: fix its permissions, or move it out of the package folder.
+//! 8. The digest is the SHA-256 of a format tag, the build configuration
+//!    string, then the records sorted by path bytes, a file reached twice
+//!    (overlapping package folders) kept once. Every variable-length field is
+//!    length-prefixed, so different trees cannot collide by concatenation.
+//!
+//! The tree is walked on one thread, then contents are hashed on all cores;
+//! the result does not depend on the order in which they finish.
+
+use std::fs::{self, File, Metadata};
+use std::io::{self, Read};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+use std::thread;
+
+use sha2::{Digest, Sha256};
+
+use crate::errors::{CoreError, CoreResult, ErrorCode};
+
+const FORMAT: &[u8] = b"cdk-lambda-rust-fingerprint-v1";
+const CHUNK: usize = 64 * 1024;
+
+pub struct FingerprintInput<'a> {
+    /// Absolute workspace root (folder of the workspace Cargo.toml).
+    pub workspace_root: &'a Path,
+    /// Absolute folders of the packages whose sources feed the binary: the
+    /// selected package plus its path dependencies (transitively). May lie
+    /// outside `workspace_root`.
+    pub package_dirs: Vec<PathBuf>,
+    /// Absolute single files, hashed if they exist, recorded as absent
+    /// otherwise: Cargo.lock, workspace Cargo.toml, rust-toolchain(.toml),
+    /// .cargo/config(.toml).
+    pub extra_files: Vec<PathBuf>,
+    /// Absolute folders never to enter, e.g. cargo's target directory.
+    pub excluded_dirs: Vec<PathBuf>,
+    /// Opaque build configuration (target, profile, features, args, env...).
+    pub config: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileKind {
+    /// A regular file (or a symlink to one), hashed by contents.
+    File,
+    /// The same, with the owner executable bit set.
+    Executable,
+    /// A FIFO, socket or device: recorded by path only, never opened.
+    Special,
+    /// A symlink to a folder already being walked: not entered.
+    Loop,
+    /// A symlink whose target cannot be resolved; holds the link text.
+    Dangling(Vec<u8>),
+    /// An extra file that does not exist.
+    Absent,
+}
+
+impl FileKind {
+    fn tag(&self) -> u8 {
+        match self {
+            FileKind::File => b'f',
+            FileKind::Executable => b'x',
+            FileKind::Special => b's',
+            FileKind::Loop => b'l',
+            FileKind::Dangling(_) => b'd',
+            FileKind::Absent => b'a',
+        }
+    }
+}
+
+/// One record of the digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HashedFile {
+    /// Path relative to the workspace root, `/`-separated, raw bytes.
+    pub path: Vec<u8>,
+    pub kind: FileKind,
+}
+
+impl HashedFile {
+    /// The path for display (non-UTF-8 bytes replaced).
+    pub fn display_path(&self) -> String {
+        String::from_utf8_lossy(&self.path).into_owned()
+    }
+}
+
+/// A record, plus where to read its contents (regular files only).
+type Record = (HashedFile, Option<PathBuf>);
+
+/// The asset hash of the function: lowercase hex SHA-256.
+pub fn fingerprint(input: &FingerprintInput) -> CoreResult<String> {
+    let records = collect(input)?;
+    let sources = records.iter().filter_map(|(_, src)| src.as_deref());
+    let mut digests = hash_all(&sources.collect::<Vec<_>>())?.into_iter();
+    let mut h = Sha256::new();
+    put(&mut h, FORMAT);
+    put(&mut h, input.config.as_bytes());
+    h.update((records.len() as u64).to_le_bytes());
+    for (file, src) in &records {
+        put(&mut h, &file.path);
+        h.update([file.kind.tag()]);
+        if let FileKind::Dangling(text) = &file.kind {
+            put(&mut h, text);
+        }
+        if src.is_some() {
+            h.update(digests.next().expect("one digest per file"));
+        }
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The sorted records that enter the digest (for tests and debugging).
+pub fn collect_files(input: &FingerprintInput) -> CoreResult<Vec<HashedFile>> {
+    Ok(collect(input)?.into_iter().map(|(file, _)| file).collect())
+}
+
+fn collect(input: &FingerprintInput) -> CoreResult<Vec<Record>> {
+    let root = must_resolve(input.workspace_root)?;
+    let excluded = input.excluded_dirs.iter();
+    let excluded = excluded.map(|d| fs::canonicalize(d).unwrap_or_else(|_| lenient(d)));
+    let (stack, out) = (Vec::new(), Vec::new());
+    let mut walker = Walker {
+        excluded: excluded.collect(),
+        stack,
+        out,
+    };
+    for dir in &input.package_dirs {
+        let canon = must_resolve(dir)?;
+        walker.walk(&canon, canon.clone(), &relative(&root, &canon))?;
+    }
+    for file in &input.extra_files {
+        // Resolve the folder, not the file: a symlinked file keeps its name.
+        let path = lenient(file);
+        let rel = relative(&root, &path);
+        match fs::metadata(&path) {
+            Ok(meta) => walker.out.push(record(rel, path, &meta)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                walker.out.push(bare(rel, FileKind::Absent))
+            }
+            Err(e) => return Err(unreadable(&path, &e)),
+        }
+    }
+    let mut out = walker.out;
+    out.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    out.dedup_by(|a, b| a.0.path == b.0.path);
+    Ok(out)
+}
+
+struct Walker {
+    excluded: Vec<PathBuf>,
+    /// Canonical paths of the folders being walked, for loop detection.
+    stack: Vec<PathBuf>,
+    out: Vec<Record>,
+}
+
+impl Walker {
+    /// Walks `dir` (a path that may go through symlinks), whose canonical
+    /// form is `canon`, recording its entries under `rel`.
+    fn walk(&mut self, dir: &Path, canon: PathBuf, rel: &[u8]) -> CoreResult<()> {
+        let entries = fs::read_dir(dir).map_err(|e| unreadable(dir, &e))?;
+        self.stack.push(canon);
+        for entry in entries {
+            let entry = entry.map_err(|e| unreadable(dir, &e))?;
+            let name = entry.file_name();
+            let name = name.as_bytes();
+            if name.starts_with(b".") && name != b".cargo" {
+                continue;
+            }
+            let path = entry.path();
+            let rel = join(rel, name);
+            let file_type = entry.file_type().map_err(|e| unreadable(&path, &e))?;
+            let target = if file_type.is_symlink() {
+                match fs::metadata(&path) {
+                    Ok(meta) => Some(meta),
+                    Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+                        return Err(unreadable(&path, &e))
+                    }
+                    Err(_) => {
+                        let text = fs::read_link(&path).map_err(|e| unreadable(&path, &e))?;
+                        let kind = FileKind::Dangling(text.as_os_str().as_bytes().to_vec());
+                        self.out.push(bare(rel, kind));
+                        continue;
+                    }
+                }
+            } else {
+                None
+            };
+            if !target.as_ref().map_or(file_type.is_dir(), Metadata::is_dir) {
+                let meta = match target {
+                    Some(meta) => meta,
+                    None => entry.metadata().map_err(|e| unreadable(&path, &e))?,
+                };
+                self.out.push(record(rel, path, &meta));
+                continue;
+            }
+            if name == b"target" {
+                continue;
+            }
+            let child = match target {
+                Some(_) => fs::canonicalize(&path).map_err(|e| unreadable(&path, &e))?,
+                None => self
+                    .stack
+                    .last()
+                    .expect("inside a folder")
+                    .join(entry.file_name()),
+            };
+            if self.excluded.iter().any(|x| child.starts_with(x)) {
+                continue;
+            }
+            if self.stack.contains(&child) {
+                self.out.push(bare(rel, FileKind::Loop));
+                continue;
+            }
+            if path.join("Cargo.toml").exists() {
+                continue;
+            }
+            self.walk(&path, child, &rel)?;
+        }
+        self.stack.pop();
+        Ok(())
+    }
+}
+
+/// The record of a non-folder entry whose (followed) metadata is `meta`.
+fn record(rel: Vec<u8>, path: PathBuf, meta: &Metadata) -> Record {
+    if !meta.is_file() {
+        return bare(rel, FileKind::Special);
+    }
+    let kind = match meta.permissions().mode() & 0o100 {
+        0 => FileKind::File,
+        _ => FileKind::Executable,
+    };
+    (HashedFile { path: rel, kind }, Some(path))
+}
+
+/// A record with no contents to hash.
+fn bare(path: Vec<u8>, kind: FileKind) -> Record {
+    (HashedFile { path, kind }, None)
+}
+
+/// SHA-256 of each file's contents, in order, using every core.
+fn hash_all(files: &[&Path]) -> CoreResult<Vec<[u8; 32]>> {
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let workers = thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len());
+    let mut digests = vec![[0u8; 32]; files.len()];
+    let mut first_error: Option<(usize, CoreError)> = None;
+    thread::scope(|s| {
+        let worker = || {
+            let mut buf = vec![0u8; CHUNK];
+            let mut done = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Relaxed);
+                if i >= files.len() || failed.load(Relaxed) {
+                    return done;
+                }
+                let result = hash_file(files[i], &mut buf);
+                failed.fetch_or(result.is_err(), Relaxed);
+                done.push((i, result));
+            }
+        };
+        let handles: Vec<_> = (0..workers).map(|_| s.spawn(worker)).collect();
+        for handle in handles {
+            let done = handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for (i, result) in done {
+                match result {
+                    Ok(digest) => digests[i] = digest,
+                    Err(e) if first_error.as_ref().is_none_or(|(j, _)| i < *j) => {
+                        first_error = Some((i, e))
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+    });
+    match first_error {
+        Some((_, e)) => Err(e),
+        None => Ok(digests),
+    }
+}
+
+fn hash_file(path: &Path, buf: &mut [u8]) -> CoreResult<[u8; 32]> {
+    let mut file = File::open(path).map_err(|e| unreadable(path, &e))?;
+    let mut h = Sha256::new();
+    loop {
+        match file.read(buf) {
+            Ok(0) => return Ok(h.finalize().into()),
+            Ok(n) => h.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(unreadable(path, &e)),
+        }
+    }
+}
+
+/// Length-prefixed bytes: unambiguous framing.
+fn put(h: &mut Sha256, bytes: &[u8]) {
+    h.update((bytes.len() as u64).to_le_bytes());
+    h.update(bytes);
+}
+
+fn join(rel: &[u8], name: &[u8]) -> Vec<u8> {
+    if rel.is_empty() {
+        return name.to_vec();
+    }
+    [rel, b"/", name].concat()
+}
+
+/// Lexical path of `path` relative to `root`, both canonical: `/`-separated
+/// bytes, with `..` components where `path` lies outside `root`.
+fn relative(root: &Path, path: &Path) -> Vec<u8> {
+    let root: Vec<_> = root.components().collect();
+    let path: Vec<_> = path.components().collect();
+    let common = root.iter().zip(&path).take_while(|(a, b)| a == b).count();
+    let mut parts = vec![&b".."[..]; root.len() - common];
+    parts.extend(path[common..].iter().map(|c| c.as_os_str().as_bytes()));
+    parts.join(&b'/')
+}
+
+/// `path` with its folder canonicalized as far as it exists.
+fn lenient(path: &Path) -> PathBuf {
+    match (path.parent(), path.file_name()) {
+        (Some(dir), Some(name)) => fs::canonicalize(dir)
+            .unwrap_or_else(|_| lenient(dir))
+            .join(name),
+        _ => path.to_path_buf(),
+    }
+}
+
+fn must_resolve(dir: &Path) -> CoreResult<PathBuf> {
+    fs::canonicalize(dir).map_err(|e| {
+        let msg = format!(
+            "cannot fingerprint `{}`: {e}. The folder must exist and be readable.",
+            dir.display()
+        );
+        CoreError::new(ErrorCode::FingerprintFailed, msg)
+    })
+}
+
+fn unreadable(path: &Path, err: &io::Error) -> CoreError {
+    let msg = format!(
+        "cannot read `{}` while fingerprinting the function's sources: {err}. \
+         Fix its permissions (e.g. `chmod -R u+rX` on it), or move it out of the package folder.",
+        path.display()
+    );
+    CoreError::new(ErrorCode::FingerprintFailed, msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+    use std::io::Write;
+    use std::os::unix::fs::symlink;
+    use std::time::{Duration, SystemTime};
+    use tempfile::TempDir;
+    use FileKind as K;
+
+    fn write(path: &Path, data: &[u8]) {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, data).unwrap();
+    }
+
+    /// A workspace with one package, `app`.
+    fn workspace(root: &Path) {
+        write(
+            &root.join("Cargo.toml"),
+            b"[workspace]\nmembers = [\"app\"]",
+        );
+        write(&root.join("Cargo.lock"), b"version = 4\n");
+        write(&root.join("app/Cargo.toml"), b"[package]\nname = \"app\"\n");
+        write(&root.join("app/src/main.rs"), b"fn main() {}\n");
+        write(&root.join("app/src/util/mod.rs"), b"pub fn f() {}\n");
+    }
+
+    fn input(root: &Path) -> FingerprintInput<'_> {
+        let extra = "Cargo.lock Cargo.toml rust-toolchain.toml .cargo/config.toml";
+        FingerprintInput {
+            workspace_root: root,
+            package_dirs: vec![root.join("app")],
+            extra_files: extra.split(' ').map(|f| root.join(f)).collect(),
+            excluded_dirs: vec![root.join("app/out")],
+            config: "x86_64-unknown-linux-gnu release",
+        }
+    }
+
+    fn fp(root: &Path) -> String {
+        fingerprint(&input(root)).unwrap()
+    }
+
+    /// Asserts that `path` entered the digest as `kind`.
+    fn has(input: &FingerprintInput, path: &str, kind: FileKind) {
+        has_bytes(input, path.as_bytes(), kind)
+    }
+
+    fn has_bytes(input: &FingerprintInput, path: &[u8], kind: FileKind) {
+        let files = collect_files(input).unwrap();
+        let found = files.into_iter().find(|f| f.path == path).map(|f| f.kind);
+        assert_eq!(found, Some(kind), "{}", String::from_utf8_lossy(path));
+    }
+
+    fn chmod(path: &Path, mode: u32) {
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    #[test]
+    fn same_tree_in_two_folders_with_other_mtimes_hashes_the_same() {
+        let (a, b) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+        workspace(a.path());
+        workspace(b.path());
+        let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        for f in ["Cargo.lock", "app/Cargo.toml", "app/src/main.rs"] {
+            let file = File::options().write(true).open(b.path().join(f)).unwrap();
+            file.set_modified(old).unwrap();
+        }
+        assert_eq!(fp(a.path()), fp(b.path()));
+        assert_eq!(fp(a.path()).len(), 64);
+        let files = collect_files(&input(a.path())).unwrap();
+        let paths: Vec<_> = files.iter().map(HashedFile::display_path).collect();
+        let expected = ".cargo/config.toml Cargo.lock Cargo.toml app/Cargo.toml app/src/main.rs \
+                        app/src/util/mod.rs rust-toolchain.toml";
+        assert_eq!(paths, expected.split_whitespace().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn content_name_config_and_exec_bit_change_the_hash() {
+        let t = TempDir::new().unwrap();
+        let root = t.path();
+        workspace(root);
+        let base = fp(root);
+        let main = root.join("app/src/main.rs");
+        write(&main, b"fn main() {}\t");
+        assert_ne!(fp(root), base);
+        write(&main, b"fn main() {}\n");
+        assert_eq!(fp(root), base);
+        fs::rename(&main, root.join("app/src/lib.rs")).unwrap();
+        assert_ne!(fp(root), base);
+        fs::rename(root.join("app/src/lib.rs"), &main).unwrap();
+        let mut other = input(root);
+        other.config = "aarch64-unknown-linux-gnu release";
+        assert_ne!(fingerprint(&other).unwrap(), base);
+        chmod(&main, 0o755);
+        assert_ne!(fp(root), base);
+        has(&input(root), "app/src/main.rs", K::Executable);
+    }
+
+    #[test]
+    fn ignored_folders_leave_the_hash_unchanged_but_dot_cargo_counts() {
+        let t = TempDir::new().unwrap();
+        let root = t.path();
+        workspace(root);
+        let base = fp(root);
+        let ignored = "app/target/debug/app app/src/target/x.rs app/.git/HEAD app/.idea/ws.xml \
+                       app/.env app/out/gen.rs app/inner/Cargo.toml app/inner/src/lib.rs";
+        for f in ignored.split_whitespace() {
+            write(&root.join(f), b"ignored");
+        }
+        assert_eq!(fp(root), base);
+        // The nested package counts once it is a package dir itself.
+        let mut with_inner = input(root);
+        with_inner.package_dirs.push(root.join("app/inner"));
+        has(&with_inner, "app/inner/src/lib.rs", K::File);
+        write(&root.join("app/.cargo/config.toml"), b"[build]\n");
+        assert_ne!(fp(root), base);
+        has(&input(root), "app/.cargo/config.toml", K::File);
+    }
+
+    #[test]
+    fn package_outside_the_root_gets_dotdot_paths_and_is_stable() {
+        let hash = |t: &TempDir| {
+            let ws = t.path().join("ws");
+            workspace(&ws);
+            write(&t.path().join("shared/Cargo.toml"), b"[package]");
+            write(&t.path().join("shared/src/lib.rs"), b"pub fn s() {}\n");
+            let mut i = input(&ws);
+            i.package_dirs.push(t.path().join("shared"));
+            has(&i, "../shared/src/lib.rs", K::File);
+            fingerprint(&i).unwrap()
+        };
+        let (a, b) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+        assert_eq!(hash(&a), hash(&b));
+        assert_eq!(relative(Path::new("/a/b"), Path::new("/a/c/d")), b"../c/d");
+        assert_eq!(relative(Path::new("/a"), Path::new("/a")), b"");
+    }
+
+    #[test]
+    fn overlapping_package_dirs_are_deduplicated() {
+        let t = TempDir::new().unwrap();
+        workspace(t.path());
+        let mut both = input(t.path());
+        both.package_dirs.push(t.path().join("app/src"));
+        let alone = collect_files(&input(t.path())).unwrap();
+        assert_eq!(collect_files(&both).unwrap(), alone);
+        assert_eq!(fingerprint(&both).unwrap(), fp(t.path()));
+    }
+
+    #[test]
+    fn extra_files_absent_and_present_differ() {
+        let t = TempDir::new().unwrap();
+        let root = t.path();
+        workspace(root);
+        let base = fp(root);
+        has(&input(root), "rust-toolchain.toml", K::Absent);
+        write(&root.join("rust-toolchain.toml"), b"");
+        assert_ne!(fp(root), base);
+        has(&input(root), "rust-toolchain.toml", K::File);
+        fs::remove_file(root.join("rust-toolchain.toml")).unwrap();
+        assert_eq!(fp(root), base);
+    }
+
+    #[test]
+    fn symlinks_are_followed_with_loops_and_dangling_links_recorded() {
+        let t = TempDir::new().unwrap();
+        let ws = t.path().join("ws");
+        workspace(&ws);
+        let outside = t.path().join("outside.rs");
+        write(&outside, b"shared code");
+        symlink(&outside, ws.join("app/src/linked.rs")).unwrap();
+        symlink("..", ws.join("app/src/up")).unwrap();
+        symlink("..", ws.join("app/src/util/back")).unwrap();
+        symlink("util", ws.join("app/src/alias")).unwrap();
+        symlink("missing.rs", ws.join("app/src/gone.rs")).unwrap();
+        let i = input(&ws);
+        has(&i, "app/src/up", K::Loop);
+        has(&i, "app/src/util/back", K::Loop);
+        has(&i, "app/src/alias/back", K::Loop);
+        has(&i, "app/src/alias/mod.rs", K::File);
+        has(&i, "app/src/gone.rs", K::Dangling(b"missing.rs".to_vec()));
+        has(&i, "app/src/linked.rs", K::File);
+        let before = fingerprint(&i).unwrap();
+        write(&outside, b"changed code");
+        assert_ne!(fingerprint(&i).unwrap(), before);
+    }
+
+    #[test]
+    fn fifo_is_recorded_and_never_opened() {
+        let t = TempDir::new().unwrap();
+        workspace(t.path());
+        let pipe = t.path().join("app/src/pipe");
+        let mkfifo = std::process::Command::new("mkfifo").arg(pipe).status();
+        assert!(mkfifo.unwrap().success());
+        has(&input(t.path()), "app/src/pipe", K::Special);
+        assert_eq!(fp(t.path()), fp(t.path()));
+    }
+
+    #[test]
+    fn unreadable_file_or_folder_fails_with_fingerprint_failed() {
+        let t = TempDir::new().unwrap();
+        workspace(t.path());
+        let secret = t.path().join("app/src/secret.rs");
+        write(&secret, b"x");
+        chmod(&secret, 0o000);
+        if File::open(&secret).is_ok() {
+            return; // root reads everything
+        }
+        let err = fingerprint(&input(t.path())).unwrap_err();
+        assert_eq!(err.code, ErrorCode::FingerprintFailed);
+        let msg = &err.message;
+        assert!(
+            msg.contains("secret.rs") && msg.contains("permissions"),
+            "{msg}"
+        );
+        fs::remove_file(&secret).unwrap();
+        let private = t.path().join("app/src/private");
+        write(&private.join("a.rs"), b"x");
+        chmod(&private, 0o000);
+        let err = fingerprint(&input(t.path())).unwrap_err();
+        assert_eq!(err.code, ErrorCode::FingerprintFailed);
+        assert!(err.message.contains("private"), "{}", err.message);
+        chmod(&private, 0o755); // lets TempDir clean up
+    }
+
+    #[test]
+    fn non_utf8_names_are_hashed_as_bytes() {
+        let t = TempDir::new().unwrap();
+        workspace(t.path());
+        let base = fp(t.path());
+        let name = OsStr::from_bytes(b"caf\xe9.rs");
+        write(&t.path().join("app/src").join(name), b"//");
+        has_bytes(&input(t.path()), b"app/src/caf\xe9.rs", K::File);
+        assert_ne!(fp(t.path()), base);
+    }
+
+    #[test]
+    fn large_file_is_streamed_and_stable() {
+        let t = TempDir::new().unwrap();
+        workspace(t.path());
+        let data = File::create(t.path().join("app/data.bin")).unwrap();
+        let mut data = io::BufWriter::new(data);
+        let block: Vec<u8> = (0..1u32 << 20)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect();
+        for n in 0..50u8 {
+            data.write_all(&[n]).unwrap();
+            data.write_all(&block).unwrap();
+        }
+        data.flush().unwrap();
+        let first = fp(t.path());
+        assert_eq!(fp(t.path()), first);
+        assert_ne!(
+            first,
+            TempDir::new()
+                .map(|u| {
+                    workspace(u.path());
+                    fp(u.path())
+                })
+                .unwrap()
+        );
+    }
+}

@@ -1,0 +1,171 @@
+//! What cargo says about a workspace: members, their binary targets, their
+//! path dependencies and cargo's real target directory. Read with
+//! `cargo metadata --no-deps` (fast, never touches the network) and cached for
+//! the life of the process, so N functions in one workspace cost one call.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::SystemTime;
+
+use cargo_metadata::{DependencyKind, MetadataCommand, TargetKind};
+
+use crate::errors::{CoreError, CoreResult, ErrorCode};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageInfo {
+    pub name: String,
+    pub manifest_path: PathBuf,
+    /// Names of the package's binary targets, in cargo's order.
+    pub bins: Vec<String>,
+    pub has_lib: bool,
+    /// Folders of path dependencies that feed the build (normal and build kinds).
+    pub path_deps: Vec<PathBuf>,
+}
+
+impl PackageInfo {
+    pub fn dir(&self) -> &Path {
+        self.manifest_path.parent().unwrap_or(Path::new("/"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceInfo {
+    pub workspace_root: PathBuf,
+    pub target_directory: PathBuf,
+    /// Workspace members, in cargo's order.
+    pub members: Vec<PackageInfo>,
+}
+
+impl WorkspaceInfo {
+    pub fn root_manifest(&self) -> PathBuf {
+        self.workspace_root.join("Cargo.toml")
+    }
+
+    pub fn member_by_manifest(&self, manifest: &Path) -> Option<&PackageInfo> {
+        self.members.iter().find(|p| p.manifest_path == manifest)
+    }
+
+    pub fn member_by_dir(&self, dir: &Path) -> Option<&PackageInfo> {
+        self.members.iter().find(|p| p.dir() == dir)
+    }
+}
+
+type CacheKey = (PathBuf, Option<SystemTime>, Vec<(String, String)>);
+
+fn cache() -> &'static Mutex<HashMap<CacheKey, Arc<WorkspaceInfo>>> {
+    static CACHE: OnceLock<Mutex<HashMap<CacheKey, Arc<WorkspaceInfo>>>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// Reads the workspace that `manifest` belongs to. `env` is the build
+/// environment: it can move the target directory (`CARGO_TARGET_DIR`), so it
+/// is part of the cache key. The manifest's mtime is too, so an edited
+/// Cargo.toml is read again.
+pub fn load_workspace(manifest: &Path, env: &[(String, String)]) -> CoreResult<Arc<WorkspaceInfo>> {
+    let mtime = std::fs::metadata(manifest).and_then(|m| m.modified()).ok();
+    let key = (manifest.to_path_buf(), mtime, env.to_vec());
+    if let Some(hit) = cache().lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Ok(hit.clone());
+    }
+    let info = Arc::new(run_cargo_metadata(manifest, env)?);
+    cache().lock().unwrap_or_else(|e| e.into_inner()).insert(key, info.clone());
+    Ok(info)
+}
+
+fn run_cargo_metadata(manifest: &Path, env: &[(String, String)]) -> CoreResult<WorkspaceInfo> {
+    let mut cmd = MetadataCommand::new();
+    cmd.manifest_path(manifest).no_deps();
+    if let Some(dir) = manifest.parent() {
+        // cargo reads `.cargo/config.toml` from the working directory upwards.
+        cmd.current_dir(dir);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let metadata = cmd.exec().map_err(|e| metadata_error(manifest, e))?;
+    let members = metadata
+        .workspace_packages()
+        .into_iter()
+        .map(|p| PackageInfo {
+            name: p.name.to_string(),
+            manifest_path: p.manifest_path.clone().into_std_path_buf(),
+            bins: p
+                .targets
+                .iter()
+                .filter(|t| t.kind.contains(&TargetKind::Bin))
+                .map(|t| t.name.clone())
+                .collect(),
+            has_lib: p.targets.iter().any(|t| {
+                t.kind.iter().any(|k| {
+                    matches!(
+                        k,
+                        TargetKind::Lib | TargetKind::RLib | TargetKind::DyLib | TargetKind::CDyLib | TargetKind::StaticLib
+                    )
+                })
+            }),
+            path_deps: p
+                .dependencies
+                .iter()
+                .filter(|d| d.kind != DependencyKind::Development)
+                .filter_map(|d| d.path.clone().map(|p| p.into_std_path_buf()))
+                .collect(),
+        })
+        .collect();
+    Ok(WorkspaceInfo {
+        workspace_root: metadata.workspace_root.into_std_path_buf(),
+        target_directory: metadata.target_directory.into_std_path_buf(),
+        members,
+    })
+}
+
+fn metadata_error(manifest: &Path, err: cargo_metadata::Error) -> CoreError {
+    match err {
+        cargo_metadata::Error::CargoMetadata { stderr } => {
+            let cargo_says = stderr.trim().trim_start_matches("error: ").to_string();
+            let hint = if cargo_says.contains("believes it's in a workspace when it's not") {
+                "\nThis package sits inside another workspace that does not list it. Add it to that workspace's \
+                 `members` (or `exclude`), or give the package its own empty `[workspace]` table."
+            } else {
+                ""
+            };
+            CoreError::new(
+                ErrorCode::ManifestInvalid,
+                format!("cargo cannot read {}:\n{cargo_says}{hint}", manifest.display()),
+            )
+        }
+        cargo_metadata::Error::Io(io) if io.kind() == std::io::ErrorKind::NotFound => CoreError::new(
+            ErrorCode::ToolMissing,
+            "`cargo` was not found on PATH: install Rust with rustup (https://rustup.rs) and try again".to_string(),
+        ),
+        other => CoreError::new(
+            ErrorCode::ManifestInvalid,
+            format!("`cargo metadata` failed for {}: {other}", manifest.display()),
+        ),
+    }
+}
+
+/// Folders of every package whose sources feed `package`'s build: the package
+/// itself and its path dependencies, transitively. Path dependencies outside
+/// the workspace are read with their own `cargo metadata` call (cached).
+pub fn source_package_dirs(ws: &WorkspaceInfo, package: &PackageInfo, env: &[(String, String)]) -> CoreResult<Vec<PathBuf>> {
+    let mut seen: Vec<PathBuf> = vec![package.dir().to_path_buf()];
+    let mut queue: Vec<PathBuf> = package.path_deps.clone();
+    while let Some(dir) = queue.pop() {
+        if seen.contains(&dir) {
+            continue;
+        }
+        seen.push(dir.clone());
+        let deps = match ws.member_by_dir(&dir) {
+            Some(member) => member.path_deps.clone(),
+            None => {
+                let manifest = dir.join("Cargo.toml");
+                let outside = load_workspace(&manifest, env)?;
+                outside.member_by_manifest(&manifest).map(|p| p.path_deps.clone()).unwrap_or_default()
+            }
+        };
+        queue.extend(deps);
+    }
+    seen.sort();
+    Ok(seen)
+}

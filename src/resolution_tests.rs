@@ -1,0 +1,134 @@
+//! Entry resolution against the real fixture crates in `__test__/fixtures`,
+//! through `cargo metadata --no-deps`.
+
+use std::path::{Path, PathBuf};
+
+use crate::entry::{find_manifest, select_binary, EntryRequest};
+use crate::errors::ErrorCode;
+use crate::metadata::{load_workspace, source_package_dirs};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("__test__/fixtures")
+}
+
+fn resolve(entry: &Path, binary: Option<&str>) -> Result<(String, String), (ErrorCode, String)> {
+    let manifest = find_manifest(&EntryRequest { entry: Some(entry.to_path_buf()), cwd: fixtures(), ..Default::default() })
+        .map_err(|e| (e.code, e.message))?;
+    let ws = load_workspace(&manifest, &[]).map_err(|e| (e.code, e.message))?;
+    let sel = select_binary(&ws, &manifest, binary).map_err(|e| (e.code, e.message))?;
+    Ok((sel.package.name, sel.binary))
+}
+
+#[test]
+fn single_package_defaults_to_the_package_binary() {
+    assert_eq!(resolve(&fixtures().join("single"), None).unwrap(), ("single-fn".into(), "single-fn".into()));
+    let via_manifest = resolve(&fixtures().join("single/Cargo.toml"), None).unwrap();
+    assert_eq!(via_manifest.1, "single-fn");
+}
+
+#[test]
+fn relative_entries_are_taken_from_the_working_directory() {
+    assert_eq!(resolve(Path::new("single"), None).unwrap().1, "single-fn");
+}
+
+#[test]
+fn virtual_workspace_members_are_found_by_binary_name() {
+    let root = fixtures().join("workspace");
+    assert_eq!(resolve(&root, Some("alpha")).unwrap(), ("alpha".into(), "alpha".into()));
+    assert_eq!(resolve(&root, Some("beta")).unwrap(), ("beta".into(), "beta".into()));
+    // An entry pointing at a member selects it without binaryName.
+    assert_eq!(resolve(&root.join("members/beta"), None).unwrap().0, "beta");
+}
+
+#[test]
+fn a_virtual_root_without_binary_name_lists_the_binaries() {
+    let (code, message) = resolve(&fixtures().join("workspace"), None).unwrap_err();
+    assert_eq!(code, ErrorCode::AmbiguousBinary);
+    assert!(message.contains("alpha: alpha") && message.contains("beta: beta"), "{message}");
+}
+
+#[test]
+fn unknown_binary_lists_what_exists() {
+    let (code, message) = resolve(&fixtures().join("workspace"), Some("gamma")).unwrap_err();
+    assert_eq!(code, ErrorCode::UnknownBinary);
+    assert!(message.contains("`gamma`") && message.contains("alpha") && message.contains("beta"), "{message}");
+    assert!(!message.contains("shared:"), "library members have no binaries to list: {message}");
+}
+
+#[test]
+fn multi_bin_packages_expose_explicit_and_discovered_binaries() {
+    let entry = fixtures().join("multi_bin");
+    for bin in ["first", "second", "third"] {
+        assert_eq!(resolve(&entry, Some(bin)).unwrap(), ("multi-bin".into(), bin.into()));
+    }
+    let (code, message) = resolve(&entry, None).unwrap_err();
+    assert_eq!(code, ErrorCode::AmbiguousBinary);
+    assert!(message.contains("first") && message.contains("second") && message.contains("third"), "{message}");
+}
+
+#[test]
+fn library_only_packages_are_refused() {
+    let (code, message) = resolve(&fixtures().join("lib_only"), None).unwrap_err();
+    assert_eq!(code, ErrorCode::LibraryOnly);
+    assert!(message.contains("lib-only"), "{message}");
+}
+
+#[test]
+fn malformed_manifests_show_cargos_message() {
+    let (code, message) = resolve(&fixtures().join("malformed"), None).unwrap_err();
+    assert_eq!(code, ErrorCode::ManifestInvalid);
+    assert!(message.contains("malformed/Cargo.toml"), "{message}");
+    assert!(!message.contains("panicked"), "{message}");
+}
+
+#[test]
+fn a_crate_its_workspace_does_not_list_gets_cargos_message_and_a_hint() {
+    let (code, message) = resolve(&fixtures().join("non_member/stray"), None).unwrap_err();
+    assert_eq!(code, ErrorCode::ManifestInvalid);
+    assert!(message.contains("believes it's in a workspace"), "{message}");
+    assert!(message.contains("`members`"), "{message}");
+}
+
+#[test]
+fn missing_entries_say_where_they_looked() {
+    let (code, message) = resolve(&fixtures().join("nope"), None).unwrap_err();
+    assert_eq!(code, ErrorCode::EntryNotFound);
+    assert!(message.contains("fixtures/nope"), "{message}");
+    let (code, _) = resolve(&fixtures().join("single/src/main.rs"), None).unwrap_err();
+    assert_eq!(code, ErrorCode::InvalidEntry);
+}
+
+#[test]
+fn default_entry_follows_the_defining_file_convention() {
+    let dir = fixtures().join("default_entry");
+    let manifest = find_manifest(&EntryRequest {
+        defining_file: Some(dir.join("my-construct.ts")),
+        id: Some("my_function".into()),
+        entry: None,
+        cwd: PathBuf::from("/"),
+    })
+    .unwrap();
+    assert_eq!(manifest, dir.join("my-construct.my_function/Cargo.toml"));
+}
+
+#[test]
+fn target_directory_honours_cargo_target_dir() {
+    let manifest = fixtures().join("single/Cargo.toml");
+    let default = load_workspace(&manifest, &[]).unwrap();
+    assert_eq!(default.target_directory, fixtures().join("single/target"));
+    let moved = load_workspace(&manifest, &[("CARGO_TARGET_DIR".into(), "/tmp/elsewhere".into())]).unwrap();
+    assert_eq!(moved.target_directory, Path::new("/tmp/elsewhere"));
+}
+
+#[test]
+fn path_dependencies_feed_the_fingerprint_transitively() {
+    let manifest = fixtures().join("workspace/Cargo.toml");
+    let ws = load_workspace(&manifest, &[]).unwrap();
+    let beta = ws.members.iter().find(|p| p.name == "beta").unwrap();
+    let dirs = source_package_dirs(&ws, beta, &[]).unwrap();
+    let names: Vec<String> = dirs.iter().map(|d| d.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names.contains(&"beta".into()) && names.contains(&"shared".into()) && names.contains(&"mini_lambda".into()));
+    let alpha = ws.members.iter().find(|p| p.name == "alpha").unwrap();
+    assert_eq!(source_package_dirs(&ws, alpha, &[]).unwrap().len(), 2);
+}
