@@ -6,7 +6,8 @@ const path = require('path');
 const { execFileSync } = require('child_process');
 
 const here = __dirname;
-const outdir = path.join(here, 'cdk.out');
+// CDK_OUTDIR lets tests synthesize into a folder of their own.
+const outdir = process.env.CDK_OUTDIR || path.join(here, 'cdk.out');
 process.env.CDK_OUTDIR = outdir;
 process.chdir(here);
 require('./bin/app.js');
