@@ -1,8 +1,14 @@
-//! One function's way from sources to a staged asset: hooks, build (shared
-//! with every function of the same configuration in this process), ELF
+//! One function's way from sources to a staged asset: hooks, build, ELF
 //! checks, and a deterministic `bootstrap.zip` in CDK's output folder.
+//!
+//! Builds are shared. CDK bundles each asset while its construct is created,
+//! before later functions exist, so the first function of a configuration
+//! (workspace, target, profile, tool, args, environment) builds every
+//! Lambda binary of its workspace in one cargo invocation, and the functions
+//! after it take theirs from that build. `BuildScope::Function` opts out.
 
 use std::collections::{HashMap, HashSet};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
@@ -10,8 +16,31 @@ use crate::artifact;
 use crate::command::{build_command, built_binary_path, BuildConfig, BuildTargets};
 use crate::elf;
 use crate::errors::{CoreError, CoreResult, ErrorCode};
+use crate::metadata::{load_workspace, WorkspaceInfo};
 use crate::runner;
 use crate::target::{runtime_max_glibc, Arch};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildScope {
+    /// Build every Lambda binary of the workspace on the first build of a
+    /// configuration (the default).
+    Workspace,
+    /// Build only this function's binary.
+    Function,
+}
+
+impl BuildScope {
+    pub fn parse(name: &str) -> CoreResult<BuildScope> {
+        match name {
+            "workspace" => Ok(BuildScope::Workspace),
+            "function" => Ok(BuildScope::Function),
+            other => Err(CoreError::new(
+                ErrorCode::InvalidOption,
+                format!("unknown build scope `{other}`: use BuildScope.WORKSPACE or BuildScope.FUNCTION"),
+            )),
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct BundleRequest {
@@ -22,6 +51,7 @@ pub struct BundleRequest {
     pub arch: Arch,
     pub runtime: String,
     pub config: BuildConfig,
+    pub scope: BuildScope,
     pub output_dir: PathBuf,
     pub before_bundling: Vec<String>,
     pub after_bundling: Vec<String>,
@@ -29,8 +59,8 @@ pub struct BundleRequest {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BuildOutcome {
-    /// A cargo invocation ran for this function.
-    Built,
+    /// A cargo invocation ran for this function, building this many binaries.
+    Built { binaries: usize },
     /// An earlier build of this process, with the same configuration, already
     /// produced the binary.
     Reused,
@@ -52,33 +82,15 @@ fn built_binaries() -> &'static Mutex<HashMap<BuildKey, HashSet<String>>> {
 }
 
 pub fn bundle(req: &BundleRequest) -> CoreResult<BundleReport> {
-    let hook_env = req.config.environment.clone();
     let root = &req.workspace_root;
-    runner::run_hooks(&req.before_bundling, root, &hook_env, "beforeBundling")?;
+    let env = &req.config.environment;
+    runner::run_hooks(&req.before_bundling, root, env, "beforeBundling")?;
 
-    let key: BuildKey = (root.clone(), req.config.clone());
-    let already = built_binaries()
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&key)
-        .is_some_and(|bins| bins.contains(&req.binary));
-    let outcome = if already {
-        BuildOutcome::Reused
-    } else {
-        runner::check_target_installed(&req.config.triple, root, &req.config.environment)?;
-        let targets = BuildTargets { binaries: vec![(req.package.clone(), req.binary.clone())] };
-        let cmd = build_command(root, &req.target_directory, &req.config, &targets);
-        eprintln!("cdk-lambda-rust: {}", cmd.display());
-        runner::run(&cmd, true)?;
-        built_binaries()
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(key)
-            .or_default()
-            .extend(targets.binaries.into_iter().map(|(_, b)| b));
-        BuildOutcome::Built
-    };
-
+    // Held from the build until the binary is inside our zip: another synth
+    // sharing this target directory (a parallel CI job) must not replace the
+    // binary while we read it.
+    let _lock = TargetLock::acquire(&req.target_directory)?;
+    let outcome = ensure_built(req)?;
     let binary_path = built_binary_path(&req.target_directory, &req.config, &req.binary);
     if !binary_path.is_file() {
         return Err(CoreError::new(
@@ -97,7 +109,7 @@ pub fn bundle(req: &BundleRequest) -> CoreResult<BundleReport> {
     let extras = if req.after_bundling.is_empty() {
         None
     } else {
-        runner::run_hooks(&req.after_bundling, root, &hook_env, "afterBundling")?;
+        runner::run_hooks(&req.after_bundling, root, env, "afterBundling")?;
         Some(req.output_dir.as_path())
     };
     let asset_path = req.output_dir.join(artifact::BOOTSTRAP_ZIP);
@@ -106,6 +118,95 @@ pub fn bundle(req: &BundleRequest) -> CoreResult<BundleReport> {
         remove_all_but(&req.output_dir, &asset_path)?;
     }
     Ok(BundleReport { outcome, binary_path, asset_path })
+}
+
+fn ensure_built(req: &BundleRequest) -> CoreResult<BuildOutcome> {
+    let key: BuildKey = (req.workspace_root.clone(), req.config.clone());
+    let already = built_binaries().lock().unwrap_or_else(|e| e.into_inner()).get(&key).is_some_and(|b| b.contains(&req.binary));
+    if already {
+        return Ok(BuildOutcome::Reused);
+    }
+    runner::check_target_installed(&req.config.triple, &req.workspace_root, &req.config.environment)?;
+    let own = vec![(req.package.clone(), req.binary.clone())];
+    let first_of_config = !built_binaries().lock().unwrap_or_else(|e| e.into_inner()).contains_key(&key);
+    let planned = if req.scope == BuildScope::Workspace && first_of_config {
+        let ws = load_workspace(&req.workspace_root.join("Cargo.toml"), &req.config.environment)?;
+        plan_shared_build(&ws, &req.package, &req.binary)
+    } else {
+        own.clone()
+    };
+    let built = match run_build(req, &planned) {
+        Ok(()) => planned,
+        Err(shared_failure) if planned.len() > 1 => {
+            // Another Lambda binary of the workspace may be what broke: build
+            // this function alone, so its own result (and error) is exact.
+            eprintln!(
+                "cdk-lambda-rust: the shared build of {} binaries failed; building `{}` alone.\n{}",
+                planned.len(),
+                req.binary,
+                shared_failure.message
+            );
+            run_build(req, &own)?;
+            own
+        }
+        Err(e) => return Err(e),
+    };
+    let count = built.len();
+    built_binaries()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(key)
+        .or_default()
+        .extend(built.into_iter().map(|(_, bin)| bin));
+    Ok(BuildOutcome::Built { binaries: count })
+}
+
+fn run_build(req: &BundleRequest, binaries: &[(String, String)]) -> CoreResult<()> {
+    let targets = BuildTargets { binaries: binaries.to_vec() };
+    let cmd = build_command(&req.workspace_root, &req.target_directory, &req.config, &targets);
+    eprintln!("cdk-lambda-rust: {}", cmd.display());
+    runner::run(&cmd, true)
+}
+
+/// The binaries a shared build makes: the requested one, then every binary of
+/// the workspace members that hold Lambda functions (see
+/// `PackageInfo::is_lambda`). A binary whose name another package already
+/// uses is left out: cargo-lambda stages binaries by name.
+pub fn plan_shared_build(ws: &WorkspaceInfo, package: &str, binary: &str) -> Vec<(String, String)> {
+    let mut planned = vec![(package.to_string(), binary.to_string())];
+    let mut names: HashSet<String> = HashSet::from([binary.to_string()]);
+    let mut members: Vec<_> = ws.members.iter().filter(|p| p.is_lambda).collect();
+    members.sort_by(|a, b| a.name.cmp(&b.name));
+    for member in members {
+        for bin in &member.bins {
+            if names.insert(bin.clone()) {
+                planned.push((member.name.clone(), bin.clone()));
+            }
+        }
+    }
+    planned
+}
+
+/// An exclusive lock on `<target>/cdk-lambda-rust/.lock`, released on drop.
+struct TargetLock(File);
+
+impl TargetLock {
+    fn acquire(target_directory: &Path) -> CoreResult<TargetLock> {
+        let dir = target_directory.join("cdk-lambda-rust");
+        let failed = |e: std::io::Error| {
+            CoreError::new(ErrorCode::BuildFailed, format!("cannot lock {} for the build: {e}", dir.display()))
+        };
+        std::fs::create_dir_all(&dir).map_err(failed)?;
+        let file = File::options().create(true).truncate(false).write(true).open(dir.join(".lock")).map_err(failed)?;
+        file.lock().map_err(failed)?;
+        Ok(TargetLock(file))
+    }
+}
+
+impl Drop for TargetLock {
+    fn drop(&mut self) {
+        let _ = self.0.unlock();
+    }
 }
 
 /// Checks the binary's ELF machine against the architecture and its glibc
@@ -134,4 +235,64 @@ fn remove_all_but(dir: &Path, keep: &Path) -> CoreResult<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metadata::PackageInfo;
+
+    fn member(name: &str, bins: &[&str], is_lambda: bool) -> PackageInfo {
+        PackageInfo {
+            name: name.into(),
+            manifest_path: PathBuf::from(format!("/ws/{name}/Cargo.toml")),
+            bins: bins.iter().map(|b| b.to_string()).collect(),
+            has_lib: false,
+            path_deps: vec![],
+            is_lambda,
+        }
+    }
+
+    #[test]
+    fn shared_builds_take_every_lambda_binary_and_skip_other_tools() {
+        let ws = WorkspaceInfo {
+            workspace_root: "/ws".into(),
+            target_directory: "/ws/target".into(),
+            members: vec![
+                member("orders", &["orders", "orders-migrate"], true),
+                member("cli", &["cli"], false),
+                member("api", &["api"], true),
+            ],
+        };
+        let plan = plan_shared_build(&ws, "cli", "cli");
+        let names: Vec<&str> = plan.iter().map(|(_, b)| b.as_str()).collect();
+        assert_eq!(names, ["cli", "api", "orders", "orders-migrate"]);
+    }
+
+    #[test]
+    fn binary_name_collisions_keep_the_requested_one() {
+        let ws = WorkspaceInfo {
+            workspace_root: "/ws".into(),
+            target_directory: "/ws/target".into(),
+            members: vec![member("a", &["handler"], true), member("b", &["handler"], true)],
+        };
+        assert_eq!(plan_shared_build(&ws, "b", "handler"), vec![("b".to_string(), "handler".to_string())]);
+    }
+
+    #[test]
+    fn build_scopes_parse() {
+        assert_eq!(BuildScope::parse("workspace").unwrap(), BuildScope::Workspace);
+        assert_eq!(BuildScope::parse("function").unwrap(), BuildScope::Function);
+        assert_eq!(BuildScope::parse("all").unwrap_err().code, ErrorCode::InvalidOption);
+    }
+
+    #[test]
+    fn the_target_lock_is_exclusive_across_handles() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = TargetLock::acquire(dir.path()).unwrap();
+        let other = File::options().write(true).open(dir.path().join("cdk-lambda-rust/.lock")).unwrap();
+        assert!(other.try_lock().is_err(), "a second handle must not get the lock while it is held");
+        drop(held);
+        other.try_lock().unwrap();
+    }
 }

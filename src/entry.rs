@@ -295,6 +295,7 @@ mod tests {
             bins: bins.iter().map(|b| b.to_string()).collect(),
             has_lib: bins.is_empty(),
             path_deps: vec![],
+            is_lambda: true,
         }
     }
 

@@ -21,7 +21,14 @@ pub struct PackageInfo {
     pub has_lib: bool,
     /// Folders of path dependencies that feed the build (normal and build kinds).
     pub path_deps: Vec<PathBuf>,
+    /// Whether the package looks like it holds Lambda functions: it depends
+    /// on a Lambda runtime crate or has a `[package.metadata.lambda]` table
+    /// (cargo-lambda's own configuration).
+    pub is_lambda: bool,
 }
+
+/// Crates whose users are Lambda functions.
+pub const LAMBDA_RUNTIME_CRATES: [&str; 4] = ["lambda_runtime", "lambda_http", "lambda-extension", "lambda_extension"];
 
 impl PackageInfo {
     pub fn dir(&self) -> &Path {
@@ -110,6 +117,10 @@ fn run_cargo_metadata(manifest: &Path, env: &[(String, String)]) -> CoreResult<W
                 .filter(|d| d.kind != DependencyKind::Development)
                 .filter_map(|d| d.path.clone().map(|p| p.into_std_path_buf()))
                 .collect(),
+            is_lambda: p.metadata.get("lambda").is_some()
+                || p.dependencies
+                    .iter()
+                    .any(|d| d.kind == DependencyKind::Normal && LAMBDA_RUNTIME_CRATES.contains(&d.name.as_str())),
         })
         .collect();
     Ok(WorkspaceInfo {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use napi_derive::napi;
 
-use crate::bundler::{self, BuildOutcome, BundleRequest};
+use crate::bundler::{self, BuildOutcome, BuildScope, BundleRequest};
 use crate::command::{find_on_path, BuildConfig, PackageManager};
 use crate::docker;
 use crate::entry::{absolute, find_manifest, select_binary, EntryRequest};
@@ -77,6 +77,9 @@ pub struct BuildOptions {
     pub package_manager: Option<String>,
     /// Cargo profile. Default: `release`.
     pub profile: Option<String>,
+    /// `workspace` (default: the first build of a configuration builds every
+    /// Lambda binary of the workspace) or `function` (only this one).
+    pub build_scope: Option<String>,
     pub extra_build_args: Option<Vec<String>>,
     pub environment: Option<HashMap<String, String>>,
 }
@@ -97,6 +100,8 @@ pub struct BundleOptions {
 pub struct BundleResult {
     /// `built` (a cargo invocation ran for it) or `reused` (built earlier in this process).
     pub outcome: String,
+    /// How many binaries the cargo invocation built (0 when reused).
+    pub binaries_built: u32,
     pub binary_path: String,
     pub asset_path: String,
 }
@@ -211,6 +216,7 @@ pub fn bundle_function(options: BundleOptions) -> napi::Result<BundleResult> {
             arch: Arch::parse(&build.architecture)?,
             runtime: build.runtime.clone(),
             config: build_config(build, package_manager)?,
+            scope: BuildScope::parse(build.build_scope.as_deref().unwrap_or("workspace"))?,
             output_dir: PathBuf::from(&options.output_dir),
             before_bundling: options.before_bundling.clone().unwrap_or_default(),
             after_bundling: options.after_bundling.clone().unwrap_or_default(),
@@ -218,8 +224,12 @@ pub fn bundle_function(options: BundleOptions) -> napi::Result<BundleResult> {
         let report = bundler::bundle(&req)?;
         Ok(BundleResult {
             outcome: match report.outcome {
-                BuildOutcome::Built => "built".into(),
+                BuildOutcome::Built { .. } => "built".into(),
                 BuildOutcome::Reused => "reused".into(),
+            },
+            binaries_built: match report.outcome {
+                BuildOutcome::Built { binaries } => binaries as u32,
+                BuildOutcome::Reused => 0,
             },
             binary_path: report.binary_path.to_string_lossy().into_owned(),
             asset_path: report.asset_path.to_string_lossy().into_owned(),

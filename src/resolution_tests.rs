@@ -132,3 +132,11 @@ fn path_dependencies_feed_the_fingerprint_transitively() {
     let alpha = ws.members.iter().find(|p| p.name == "alpha").unwrap();
     assert_eq!(source_package_dirs(&ws, alpha, &[]).unwrap().len(), 2);
 }
+
+#[test]
+fn lambda_members_are_told_apart_from_libraries() {
+    let ws = load_workspace(&fixtures().join("workspace/Cargo.toml"), &[]).unwrap();
+    let lambda: Vec<(&str, bool)> = ws.members.iter().map(|p| (p.name.as_str(), p.is_lambda)).collect();
+    assert!(lambda.contains(&("alpha", true)) && lambda.contains(&("beta", true)), "{lambda:?}");
+    assert!(lambda.contains(&("shared", false)), "{lambda:?}");
+}
