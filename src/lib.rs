@@ -20,3 +20,7 @@ pub mod target;
 // Node's napi symbols.
 #[cfg(test)]
 mod resolution_tests;
+
+// Property tests over every rule that takes user input (see scripts/fuzz.sh).
+#[cfg(test)]
+mod fuzz_tests;
