@@ -19,6 +19,11 @@ export interface BuildOptions {
   packageManager?: string
   /** Cargo profile. Default: `release`. */
   profile?: string
+  /**
+   * `workspace` (default: the first build of a configuration builds every
+   * Lambda binary of the workspace) or `function` (only this one).
+   */
+  buildScope?: string
   extraBuildArgs?: Array<string>
   environment?: Record<string, string>
 }
@@ -40,6 +45,8 @@ export interface BundleOptions {
 export interface BundleResult {
   /** `built` (a cargo invocation ran for it) or `reused` (built earlier in this process). */
   outcome: string
+  /** How many binaries the cargo invocation built (0 when reused). */
+  binariesBuilt: number
   binaryPath: string
   assetPath: string
 }
