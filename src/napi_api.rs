@@ -20,7 +20,12 @@ use crate::metadata::load_workspace;
 use crate::target::Arch;
 
 fn guarded<T>(f: impl FnOnce() -> CoreResult<T>) -> napi::Result<T> {
-    let outcome = catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+    catch_panics(f).map_err(|e| napi::Error::new(napi::Status::GenericFailure, e.to_string()))
+}
+
+/// Runs `f`, turning a panic into an `INTERNAL_ERROR`.
+fn catch_panics<T>(f: impl FnOnce() -> CoreResult<T>) -> CoreResult<T> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
@@ -30,8 +35,7 @@ fn guarded<T>(f: impl FnOnce() -> CoreResult<T>) -> napi::Result<T> {
             ErrorCode::InternalError,
             format!("cdk-lambda-rust hit a bug ({what}). Please report it with the inputs that caused it."),
         ))
-    });
-    outcome.map_err(|e| napi::Error::new(napi::Status::GenericFailure, e.to_string()))
+    })
 }
 
 /// Where a function's crate is, as given by the construct.
@@ -259,4 +263,20 @@ pub fn docker_bundling_command(
 #[napi]
 pub fn verify_bootstrap(path: String, architecture: String, runtime: String) -> napi::Result<()> {
     guarded(|| bundler::verify(Path::new(&path), Arch::parse(&architecture)?, &runtime))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // (`guarded` itself needs Node's napi symbols, so the pure half is tested.)
+    #[test]
+    fn panics_become_internal_errors_instead_of_aborting() {
+        let err = catch_panics::<()>(|| panic!("index out of bounds")).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InternalError);
+        assert!(err.to_string().starts_with("[INTERNAL_ERROR] "), "{err}");
+        assert!(err.message.contains("index out of bounds"));
+        let err = catch_panics::<()>(|| panic!("{}", String::from("formatted"))).unwrap_err();
+        assert!(err.message.contains("formatted"));
+    }
 }
