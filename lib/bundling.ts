@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
@@ -10,16 +11,24 @@ import {
 } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as native from './native';
-import { BundlingOptions } from './types';
+import { BundlingOptions, PackageManagerType } from './types';
 
 /**
  * The image Docker bundling runs by default: cargo-lambda's own image, pinned
- * so a synth today and a synth next year build with the same tools.
+ * so a synth today and a synth next year build with the same tools (an
+ * untagged `latest` would change under you, and with it your binaries).
  */
 export const DEFAULT_DOCKER_IMAGE = 'ghcr.io/cargo-lambda/cargo-lambda:1.9.2';
 
 /** Where the host's cargo cache is mounted inside the container. */
 const CONTAINER_CARGO_HOME = '/cargo-home';
+
+/**
+ * CARGO_HOME in a container without a cache mount: somewhere any user can
+ * write (the image's own CARGO_HOME belongs to root, and CDK runs the
+ * container as the host user).
+ */
+const CONTAINER_SCRATCH_CARGO_HOME = '/tmp/cdk-lambda-rust-cargo-home';
 
 export interface BundlingProps extends BundlingOptions {
   /** The function's crate, as the core resolved it. */
@@ -78,29 +87,26 @@ export class Bundling implements CdkBundlingOptions {
   public readonly network?: string;
   public readonly platform: string;
   public readonly bundlingFileAccess?: BundlingFileAccess;
-  public readonly local?: ILocalBundling;
+  public readonly local: ILocalBundling;
 
   private constructor(props: BundlingProps) {
     const build = buildOptions(props);
-    const hooks = props.commandHooks;
+    const cache = cargoCache(props);
     this.image = props.dockerImage ?? DockerImage.fromRegistry(DEFAULT_DOCKER_IMAGE);
-    this.command = native.dockerBundlingCommand(
-      props.resolved,
-      build,
-      hooks?.beforeBundling('/asset-input', '/asset-output') ?? [],
-      hooks?.afterBundling('/asset-input', '/asset-output') ?? [],
-    );
-    this.environment = { ...props.environment, CARGO_HOME: CONTAINER_CARGO_HOME };
-    this.volumes = [cargoCacheVolume(props.cargoCacheDir), ...(props.volumes ?? [])];
+    this.command = props.command ?? dockerCommand(props, build);
+    // CARGO_HOME last: the build in the container must use the cache mount
+    // (or a writable scratch folder), whatever the host's value was.
+    this.environment = { ...props.environment, CARGO_HOME: cache.containerPath };
+    this.volumes = [...(cache.volume ? [cache.volume] : []), ...(props.volumes ?? [])];
     this.volumesFrom = props.volumesFrom;
     this.workingDirectory = props.workingDirectory;
     this.entrypoint = props.entrypoint;
     this.user = props.user;
     this.securityOpt = props.securityOpt;
     this.network = props.network;
-    this.platform = props.architecture.dockerPlatform;
+    this.platform = props.platform ?? props.architecture.dockerPlatform;
     this.bundlingFileAccess = props.bundlingFileAccess;
-    this.local = props.forceDockerBundling ? undefined : new LocalBundler(props, build);
+    this.local = new LocalBundler(props, build, this.image, cache.hostPath);
   }
 }
 
@@ -110,62 +116,145 @@ function buildOptions(props: BundlingProps): native.BuildOptions {
     runtime: props.runtime.name,
     packageManager: props.packageManagerType,
     profile: props.profile,
+    buildScope: props.buildScope,
     extraBuildArgs: props.extraBuildArgs,
     environment: props.environment,
   };
 }
 
+/** The container command: hooks, the build as an argument vector, the copy to /asset-output. */
+function dockerCommand(props: BundlingProps, build: native.BuildOptions): string[] {
+  if (props.packageManagerType === PackageManagerType.CROSS && !props.forceDockerBundling) {
+    // cross builds on the host only. Local bundling either builds with it or
+    // throws TOOL_MISSING, so CDK never reaches Docker; this command says why
+    // if it ever does.
+    return ['bash', '-c', 'echo "cdk-lambda-rust: PackageManagerType.CROSS builds on the host only, not in Docker bundling" >&2; exit 1'];
+  }
+  // With CROSS and forceDockerBundling, this throws INVALID_OPTION at synth.
+  const hooks = props.commandHooks;
+  return native.dockerBundlingCommand(
+    props.resolved,
+    build,
+    hooks?.beforeBundling('/asset-input', '/asset-output') ?? [],
+    hooks?.afterBundling('/asset-input', '/asset-output') ?? [],
+  );
+}
+
+interface CargoCache {
+  /** CARGO_HOME inside the container. */
+  readonly containerPath: string;
+  /** The host folder mounted there, if any. */
+  readonly hostPath?: string;
+  readonly volume?: DockerVolume;
+}
+
 /**
  * The host folder kept as cargo's home between Docker builds. Its absolute
- * path differs between machines, so it is hidden from the asset hash.
+ * path differs between machines, so `toJSON` hides it from the asset hash.
+ * With VOLUME_COPY the engine may not see host folders at all, so there is no
+ * default cache then.
  */
-function cargoCacheVolume(hostDir?: string): DockerVolume {
-  const hostPath = hostDir ?? path.join(os.homedir(), '.cache', 'cdk-lambda-rust', 'cargo-home');
-  return {
+function cargoCache(props: BundlingProps): CargoCache {
+  const volumeCopy = props.bundlingFileAccess === BundlingFileAccess.VOLUME_COPY;
+  if (volumeCopy && props.cargoCacheDir === undefined) {
+    return { containerPath: CONTAINER_SCRATCH_CARGO_HOME };
+  }
+  const hostPath = path.resolve(props.cargoCacheDir ?? defaultCargoCacheDir());
+  const volume = {
     hostPath,
     containerPath: CONTAINER_CARGO_HOME,
     toJSON: () => ({ hostPath: '<cargo cache>', containerPath: CONTAINER_CARGO_HOME }),
   } as DockerVolume;
+  return { containerPath: CONTAINER_CARGO_HOME, hostPath, volume };
+}
+
+function defaultCargoCacheDir(): string {
+  const xdg = process.env.XDG_CACHE_HOME;
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache');
+  return path.join(base, 'cdk-lambda-rust', 'cargo-home');
 }
 
 /**
  * Builds on the host through the native core. `tryBundle` is synchronous, as
- * CDK requires; it returns false (so CDK uses Docker) only when no local
- * tool is installed and none was asked for.
+ * CDK requires; it returns false (so CDK runs Docker) when
+ * `forceDockerBundling` is set, or when no local tool is installed and none
+ * was asked for. Before returning false it creates the cargo cache folder:
+ * a folder Docker creates for a bind mount belongs to root, and the
+ * container (running as the host user) could not write to it.
  */
 class LocalBundler implements ILocalBundling {
   readonly #props: BundlingProps;
   readonly #build: native.BuildOptions;
+  readonly #image: DockerImage;
+  readonly #cacheHostPath?: string;
 
-  constructor(props: BundlingProps, build: native.BuildOptions) {
+  constructor(props: BundlingProps, build: native.BuildOptions, image: DockerImage, cacheHostPath?: string) {
     this.#props = props;
     this.#build = build;
+    this.#image = image;
+    this.#cacheHostPath = cacheHostPath;
   }
 
   public tryBundle(outputDir: string): boolean {
+    const name = this.#props.resolved.binaryName;
+    if (this.#props.forceDockerBundling) {
+      this.prepareDocker();
+      return false;
+    }
+    // Throws TOOL_MISSING when the requested tool is not installed: an
+    // explicit choice never silently turns into another tool or into Docker.
     const tool = native.detectPackageManager(this.#build.packageManager);
     if (!tool) {
       process.stderr.write(
-        'cdk-lambda-rust: neither cargo-lambda nor cargo-zigbuild is installed; bundling with Docker ' +
-          '(pip install cargo-lambda builds locally, much faster).\n',
+        `cdk-lambda-rust: ${name}: neither cargo-lambda nor cargo-zigbuild is on PATH, so it is built with Docker ` +
+          `(image ${this.#image.image}, target ${this.#props.architecture.name}). ` +
+          'To build on this machine instead: pip install cargo-lambda. ' +
+          'To always use Docker and silence this note: bundling.forceDockerBundling = true.\n',
       );
+      this.prepareDocker();
       return false;
     }
     const workspaceRoot = this.#props.resolved.workspaceRoot;
     const hooks = this.#props.commandHooks;
-    const result = native.bundleFunction({
-      resolved: this.#props.resolved,
-      build: { ...this.#build, packageManager: tool },
-      outputDir,
-      beforeBundling: hooks?.beforeBundling(workspaceRoot, outputDir),
-      afterBundling: hooks?.afterBundling(workspaceRoot, outputDir),
-    });
-    process.stderr.write(`cdk-lambda-rust: ${this.#props.resolved.binaryName}: ${result.outcome}\n`);
+    let result: native.BundleResult;
+    try {
+      result = native.bundleFunction({
+        resolved: this.#props.resolved,
+        build: { ...this.#build, packageManager: tool },
+        outputDir,
+        beforeBundling: hooks?.beforeBundling(workspaceRoot, outputDir),
+        afterBundling: hooks?.afterBundling(workspaceRoot, outputDir),
+      });
+    } catch (e) {
+      // CDK leaves its `asset.<hash>-building` folder behind on failure; it
+      // holds nothing of use (the zip is written last, atomically), so a
+      // failed synth leaves no asset-like folder in cdk.out.
+      fs.rmSync(outputDir, { recursive: true, force: true });
+      throw e;
+    }
+    const outcome =
+      result.outcome === 'built'
+        ? `built with ${tool} (${result.binariesBuilt} ${result.binariesBuilt === 1 ? 'binary' : 'binaries'} in one cargo invocation)`
+        : "reused from this synth's build";
+    process.stderr.write(`cdk-lambda-rust: ${name}: ${outcome}\n`);
     return true;
+  }
+
+  private prepareDocker(): void {
+    if (!this.#cacheHostPath) return;
+    try {
+      fs.mkdirSync(this.#cacheHostPath, { recursive: true });
+    } catch (e) {
+      process.stderr.write(
+        `cdk-lambda-rust: cannot create the cargo cache ${this.#cacheHostPath} (${(e as Error).message}); ` +
+          'set bundling.cargoCacheDir to a writable folder.\n',
+      );
+    }
   }
 
   /** What CDK folds into the asset hash: no paths, no machine facts. */
   public toJSON(): object {
-    return { localBundler: 'cdk-lambda-rust' };
+    // Only when set, so local bundling keeps the hash it always had.
+    return this.#props.forceDockerBundling ? { localBundler: 'cdk-lambda-rust', forceDockerBundling: true } : { localBundler: 'cdk-lambda-rust' };
   }
 }

@@ -1,4 +1,4 @@
-import { AssetHashType, BundlingFileAccess, DockerImage, DockerRunOptions } from 'aws-cdk-lib';
+import { AssetHashType, BundlingFileAccess, DockerImage, DockerRunOptions, DockerVolume } from 'aws-cdk-lib';
 
 /**
  * The tool that compiles a function's binary.
@@ -15,8 +15,10 @@ export enum PackageManagerType {
    */
   CARGO_ZIGBUILD = 'cargo-zigbuild',
   /**
-   * `cross build`: builds inside cross's own Docker images.
-   * Needs `cargo install cross` and a running Docker engine.
+   * `cross build`: builds inside cross's own Docker images, for crates that
+   * need a C toolchain for the target. Needs `cargo install cross` and a
+   * running Docker engine. Local bundling only: cross starts its own
+   * containers, so it cannot run inside `forceDockerBundling`.
    */
   CROSS = 'cross',
 }
@@ -44,30 +46,51 @@ export interface ICommandHooks {
 }
 
 /**
+ * Which binaries the first build of a configuration compiles.
+ */
+export enum BuildScope {
+  /**
+   * One cargo invocation builds every Lambda binary of the workspace; the
+   * functions after the first take their `bootstrap` from it.
+   */
+  WORKSPACE = 'workspace',
+  /** Each function builds only its own binary. */
+  FUNCTION = 'function',
+}
+
+/**
  * How a Rust function is built and bundled.
  *
- * The Docker options (`network`, `securityOpt`, `user`, `volumes`,
- * `volumesFrom`, `workingDirectory`, `entrypoint`) apply to Docker bundling only.
+ * Local bundling (the default) builds on the host with cargo-lambda,
+ * cargo-zigbuild or cross. Docker bundling (`forceDockerBundling`, or no local
+ * tool installed) runs `dockerImage` with the Docker options below, which
+ * have the names and meaning of CDK's `DockerRunOptions`.
  */
 export interface BundlingOptions extends DockerRunOptions {
   /**
-   * Environment variables for the build, local and Docker alike (for example
-   * values read with `option_env!` or `RUSTFLAGS`).
+   * Environment variables for the build: the host's cargo for local bundling
+   * (and the command hooks), `--env` of the container for Docker bundling.
+   * Values are passed as they are, never through a shell: use them for
+   * values read with `option_env!`, `RUSTFLAGS`, `CARGO_PROFILE_RELEASE_*`...
+   * They enter the asset hash.
    * @default - no extra variables
    */
   readonly environment?: { [key: string]: string };
 
   /**
-   * Extra arguments for cargo, for example `['--features', 'metrics']` or
-   * `['--all-features']`. Passed as separate arguments, never through a shell.
+   * Extra arguments for the build command, local and Docker alike, for
+   * example `['--features', 'metrics']` or `['--all-features']`. Each array
+   * element is one argument, never split or interpreted by a shell.
    * @default - none
    */
   readonly extraBuildArgs?: string[];
 
   /**
-   * The tool that builds the binary.
-   * @default - cargo-lambda when it is on PATH, else cargo-zigbuild; when
-   * neither is installed, Docker bundling
+   * The tool that builds the binary on the host. When set, that tool must be
+   * installed (else `TOOL_MISSING`); Docker bundling runs it in the image too
+   * (except CROSS, which runs Docker itself).
+   * @default - CARGO_LAMBDA when `cargo-lambda` is on PATH, else CARGO_ZIGBUILD
+   * when `cargo-zigbuild` is; when neither is, Docker bundling with cargo-lambda
    */
   readonly packageManagerType?: PackageManagerType;
 
@@ -78,6 +101,12 @@ export interface BundlingOptions extends DockerRunOptions {
   readonly profile?: string;
 
   /**
+   * Which binaries the first build of a configuration compiles.
+   * @default BuildScope.WORKSPACE
+   */
+  readonly buildScope?: BuildScope;
+
+  /**
    * Build in Docker even when a local tool is installed.
    * @default false
    */
@@ -85,29 +114,96 @@ export interface BundlingOptions extends DockerRunOptions {
 
   /**
    * The image Docker bundling runs. It must have cargo-lambda (or the tool
-   * `packageManagerType` names) and the Rust targets installed.
-   * @default - `ghcr.io/cargo-lambda/cargo-lambda` at a pinned version (see README)
+   * `packageManagerType` names), bash, and the Rust targets installed.
+   * @default - `ghcr.io/cargo-lambda/cargo-lambda` at a pinned version
+   * (`DEFAULT_DOCKER_IMAGE`), never an untagged `latest`
    */
   readonly dockerImage?: DockerImage;
 
   /**
-   * Keep cargo's registry and git checkouts between Docker builds in a folder
-   * on the host, so a synth does not download every crate again.
-   * @default - `~/.cache/cdk-lambda-rust/cargo-home`
+   * A host folder kept as cargo's home (`CARGO_HOME`: registry index, crate
+   * downloads, git checkouts) between Docker builds, so a synth does not
+   * download every crate again. Its path never enters the asset hash.
+   * @default - `$XDG_CACHE_HOME/cdk-lambda-rust/cargo-home`, else
+   * `~/.cache/cdk-lambda-rust/cargo-home`; with `BundlingFileAccess.VOLUME_COPY`
+   * (a Docker engine that cannot see host folders) no cache
    */
   readonly cargoCacheDir?: string;
 
   /**
    * How Docker bundling gets the sources and returns the output.
+   * `VOLUME_COPY` copies them through Docker volumes, for engines that cannot
+   * bind-mount host folders (Docker-in-Docker, remote engines).
    * @default BundlingFileAccess.BIND_MOUNT
    */
   readonly bundlingFileAccess?: BundlingFileAccess;
 
   /**
-   * Commands to run before and after the build.
+   * Commands to run before and after the build: on the host for local
+   * bundling, inside the container for Docker bundling. They are shell by
+   * design.
    * @default - none
    */
   readonly commandHooks?: ICommandHooks;
+
+  /**
+   * Docker bundling: the platform the container runs as.
+   * @default - the function's `architecture.dockerPlatform` (`linux/amd64`
+   * or `linux/arm64`). The binary's target always follows `architecture`.
+   */
+  readonly platform?: string;
+
+  /**
+   * Docker bundling: the container's network (`docker run --network`).
+   * @default - Docker's default network
+   */
+  readonly network?: string;
+
+  /**
+   * Docker bundling: a security option (`docker run --security-opt`).
+   * @default - none
+   */
+  readonly securityOpt?: string;
+
+  /**
+   * Docker bundling: the user the container runs as (`docker run -u`).
+   * @default - the uid:gid of the user running the synth
+   */
+  readonly user?: string;
+
+  /**
+   * Docker bundling: containers to mount volumes from (`--volumes-from`).
+   * @default - none
+   */
+  readonly volumesFrom?: string[];
+
+  /**
+   * Docker bundling: more volumes to mount, after the workspace, the output
+   * folder and the cargo cache. Their host paths enter the asset hash.
+   * @default - none
+   */
+  readonly volumes?: DockerVolume[];
+
+  /**
+   * Docker bundling: the working directory in the container (hooks and the
+   * build run there).
+   * @default '/asset-input' (the workspace root)
+   */
+  readonly workingDirectory?: string;
+
+  /**
+   * Docker bundling: the container's entrypoint.
+   * @default - the image's entrypoint
+   */
+  readonly entrypoint?: string[];
+
+  /**
+   * Docker bundling: replaces the whole container command (the hooks and the
+   * build). It must leave the function's binary at `/asset-output/bootstrap`.
+   * @default - hooks, the build of the function's binary, and a copy of it to
+   * `/asset-output/bootstrap`
+   */
+  readonly command?: string[];
 
   /**
    * How the asset hash is computed. `CUSTOM` with `assetHash` fixes it;

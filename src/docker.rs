@@ -3,6 +3,13 @@
 //! (binary name, cargo arguments) travel as positional arguments of
 //! `bash -c`, so the script text itself holds only our constants and the
 //! user's hook commands, which are shell by design.
+//!
+//! The script, in order: the `beforeBundling` commands joined with `&&`, the
+//! build (`"$@"`), the copy of the binary to `/asset-output/bootstrap`, then
+//! the `afterBundling` commands joined with `&&`. The first failing step
+//! stops the script with its exit status, as the `&&` chain of local
+//! bundling does. Each hook group runs in the script's own shell (a `{ }`
+//! group, not a subshell), so a `beforeBundling` `export` reaches the build.
 
 use std::path::Path;
 
@@ -20,6 +27,16 @@ const SCRIPT_BODY: &str = r#"binary="$1"; shift
 mkdir -p /asset-output
 cp "$binary" /asset-output/bootstrap
 chmod 0755 /asset-output/bootstrap"#;
+
+/// Hook commands chained with `&&` in a `{ }` group that ends the script on
+/// failure. Under `set -e` alone, a failing command that is not the last of an
+/// `&&` chain would not stop the script: `false && true` lets bash carry on.
+fn hook_group(commands: &[String]) -> Option<String> {
+    if commands.is_empty() {
+        return None;
+    }
+    Some(format!("{{ {}\n}} || exit $?", commands.join(" && ")))
+}
 
 /// `["bash", "-c", script, "cdk-lambda-rust", <binary path>, <build argv>...]`.
 pub fn docker_command(
@@ -43,16 +60,18 @@ pub fn docker_command(
     );
     let binary_path = built_binary_path(Path::new(CONTAINER_TARGET_DIR), config, binary);
 
-    let mut script = vec!["set -eu".to_string()];
-    if !before_bundling.is_empty() {
-        script.push(before_bundling.join(" && "));
+    let mut script = Vec::new();
+    if let Some(group) = hook_group(before_bundling) {
+        script.push(group);
     }
+    script.push("set -eu".to_string());
     // Set here, after the hooks, so `environment` cannot move the binary away
     // from where the copy below looks for it.
     script.push(format!("export CARGO_TARGET_DIR={CONTAINER_TARGET_DIR}"));
     script.push(SCRIPT_BODY.to_string());
-    if !after_bundling.is_empty() {
-        script.push(after_bundling.join(" && "));
+    script.push("set +eu".to_string());
+    if let Some(group) = hook_group(after_bundling) {
+        script.push(group);
     }
     let mut argv = vec!["bash".to_string(), "-c".to_string(), script.join("\n"), "cdk-lambda-rust".to_string()];
     argv.push(binary_path.to_string_lossy().into_owned());
@@ -130,6 +149,81 @@ mod tests {
         assert_eq!(std::fs::read_to_string(dir.path().join("out/bootstrap")).unwrap(), "ELF");
         let logged = std::fs::read_to_string(&log).unwrap();
         assert!(logged.contains("$(touch /tmp/x); echo\n"), "{logged}");
+    }
+
+    /// Runs the generated script on the host, `/asset-output` replaced by a
+    /// temp folder and the build replaced by `stub` (a `sh -c` script that
+    /// gets the build argv). Proves the shell logic, not Docker.
+    fn run_on_host(before: &[&str], after: &[&str], stub: &str) -> (std::process::ExitStatus, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let strings = |v: &[&str]| v.iter().map(|s| s.replace("OUT", &out.to_string_lossy())).collect::<Vec<_>>();
+        let argv = docker_command("p", "b", &config(), &strings(before), &strings(after)).unwrap();
+        let script = argv[2].replace("/asset-output", &out.to_string_lossy());
+        let built = dir.path().join("built");
+        std::fs::write(&built, "ELF").unwrap();
+        let status = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(script)
+            .arg("cdk-lambda-rust")
+            .arg(&built)
+            .arg("sh")
+            .arg("-c")
+            .arg(stub)
+            .arg("sh")
+            .args(&argv[7..])
+            .env("DIR", dir.path())
+            .current_dir(dir.path())
+            .status()
+            .unwrap();
+        (status, dir)
+    }
+
+    #[test]
+    fn a_failing_before_hook_stops_everything_with_its_status() {
+        // `(exit 7)` is not the last command of the chain: plain `set -e`
+        // would let the script go on to the build.
+        let (status, dir) = run_on_host(&["(exit 7)", "touch \"$DIR/second\""], &["touch \"$DIR/after\""], "touch \"$DIR/built-ran\"");
+        assert_eq!(status.code(), Some(7));
+        for never in ["second", "built-ran", "after", "out/bootstrap"] {
+            assert!(!dir.path().join(never).exists(), "{never} must not exist");
+        }
+    }
+
+    #[test]
+    fn a_failing_build_skips_the_copy_and_the_after_hooks() {
+        let (status, dir) = run_on_host(&[], &["touch \"$DIR/after\""], "exit 101");
+        assert_eq!(status.code(), Some(101));
+        assert!(!dir.path().join("after").exists());
+        assert!(!dir.path().join("out/bootstrap").exists());
+    }
+
+    #[test]
+    fn after_hooks_see_the_bootstrap_and_their_failure_fails_the_script() {
+        let (status, dir) = run_on_host(&[], &["test -x OUT/bootstrap", "echo extra > OUT/extra.txt"], "true");
+        assert!(status.success());
+        assert_eq!(std::fs::read_to_string(dir.path().join("out/extra.txt")).unwrap(), "extra\n");
+        let (status, _) = run_on_host(&[], &["false", "true"], "true");
+        assert_eq!(status.code(), Some(1));
+    }
+
+    #[test]
+    fn a_before_hook_export_reaches_the_build_and_unset_variables_are_fine_in_hooks() {
+        let (status, dir) = run_on_host(
+            &["export FROM_HOOK=yes", "test -z \"$NOT_SET_ANYWHERE\""],
+            &["test -z \"$ALSO_NOT_SET\""],
+            "printf %s \"$FROM_HOOK\" > \"$DIR/seen\"",
+        );
+        assert!(status.success());
+        assert_eq!(std::fs::read_to_string(dir.path().join("seen")).unwrap(), "yes");
+    }
+
+    #[test]
+    fn a_hook_ending_in_a_comment_does_not_swallow_the_group() {
+        let (status, dir) = run_on_host(&["touch \"$DIR/before\" # a comment"], &[], "true");
+        assert!(status.success());
+        assert!(dir.path().join("before").exists());
+        assert!(dir.path().join("out/bootstrap").exists());
     }
 
     #[test]

@@ -1,0 +1,180 @@
+/**
+ * Reliability under bad input, failures and concurrency: clear errors,
+ * nothing half-written, nothing injected.
+ */
+import { ChildProcess, execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as rust from '../lib';
+import * as native from '../lib/native';
+import { invokeBootstrap } from './support/runtime-api';
+import { cargoLambdaShim } from './support/shim';
+import { bootstrapOf, functionIds, synth, tempDir } from './support/synth';
+import { zipEntries } from './support/zip';
+
+const fixtures = path.join(__dirname, 'fixtures');
+const childSynth = path.join(__dirname, 'support', 'child-synth.js');
+
+/** Copies the `single` fixture (and the mini_lambda it depends on) into `parent`. */
+function copySingle(parent: string): string {
+  const skipTarget = (src: string) => path.basename(src) !== 'target';
+  fs.cpSync(path.join(fixtures, 'single'), path.join(parent, 'single'), { recursive: true, filter: skipTarget });
+  fs.cpSync(path.join(fixtures, 'mini_lambda'), path.join(parent, 'mini_lambda'), { recursive: true, filter: skipTarget });
+  return path.join(parent, 'single');
+}
+
+function assetEntries(outdir: string): string[] {
+  return fs.existsSync(outdir) ? fs.readdirSync(outdir).filter((f) => f.startsWith('asset.')) : [];
+}
+
+function runChild(outdir: string, entry: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  return spawn('node', [childSynth, outdir, entry], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+}
+
+function finished(child: ChildProcess): Promise<{ code: number | null; stderr: string }> {
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
+}
+
+describe('a failed build', () => {
+  const crate = copySingle(tempDir('broken'));
+  const main = path.join(crate, 'src', 'main.rs');
+  const good = fs.readFileSync(main, 'utf8');
+  const outdir = tempDir('broken-out');
+
+  test('shows cargo diagnostics, leaves no asset, and a fixed source then synthesizes', async () => {
+    fs.writeFileSync(main, good + '\nfn broken() -> u32 { undefined_name }\n');
+    let error: any;
+    try {
+      synth((stack) => new rust.RustFunction(stack, 'Broken', { entry: crate }), { outdir });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeDefined();
+    expect(error.message).toContain('[BUILD_FAILED]');
+    expect(error.message).toMatch(/exit status \d+/);
+    expect(error.message).toContain('error[E0425]: cannot find value `undefined_name`');
+    expect(assetEntries(outdir)).toEqual([]);
+
+    fs.writeFileSync(main, good);
+    const s = synth((stack) => new rust.RustFunction(stack, 'Broken', { entry: crate }), { outdir });
+    const answer = await invokeBootstrap(bootstrapOf(s, functionIds(s.json)[0]), 'fixed');
+    expect(answer.json.input).toBe('fixed');
+  });
+});
+
+describe('an interrupted synth', () => {
+  test('the next synth rebuilds and stages a complete asset', async () => {
+    const crate = copySingle(tempDir('interrupted'));
+    const outdir = tempDir('interrupted-out');
+    // The shim pauses before cargo-lambda runs, so the kill lands mid-bundling.
+    const shim = cargoLambdaShim({ delaySeconds: 3 });
+    const child = runChild(outdir, crate, { ...process.env, PATH: shim.path });
+    const done = finished(child);
+    const deadline = Date.now() + 60_000;
+    while (shim.calls().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(shim.calls().length).toBe(1);
+    process.kill(-child.pid!, 'SIGKILL');
+    expect((await done).code).not.toBe(0);
+    expect(assetEntries(outdir).filter((f) => f.endsWith('.zip'))).toEqual([]);
+
+    const s = synth((stack) => new rust.RustFunction(stack, 'Fn', { entry: crate }), { outdir });
+    const [id] = functionIds(s.json);
+    expect(zipEntries(path.join(outdir, `asset.${s.json.Resources[id].Properties.Code.S3Key}`)).map((e) => e.name)).toEqual(['bootstrap']);
+    expect((await invokeBootstrap(bootstrapOf(s, id), 1)).json.input).toBe(1);
+  });
+});
+
+describe('two synths at once', () => {
+  test('share a target directory and stage identical assets', async () => {
+    const crate = copySingle(tempDir('concurrent'));
+    const outdirs = [tempDir('concurrent-a'), tempDir('concurrent-b')];
+    const results = await Promise.all(outdirs.map((outdir) => finished(runChild(outdir, crate))));
+    for (const r of results) expect(r).toMatchObject({ code: 0 });
+    const zips = outdirs.map((outdir) => assetEntries(outdir).filter((f) => f.endsWith('.zip')));
+    expect(zips[0]).toHaveLength(1);
+    expect(zips[0]).toEqual(zips[1]);
+    const bytes = outdirs.map((outdir, i) => fs.readFileSync(path.join(outdir, zips[i][0])));
+    expect(bytes[0].equals(bytes[1])).toBe(true);
+  });
+});
+
+describe('no injection', () => {
+  test('paths with spaces, quotes, $(...), ; and newlines are data', async () => {
+    const marker = path.join(tempDir('marker'), 'pwned');
+    const parent = path.join(tempDir('odd'), `we ird $(touch ${marker}); 'q' "d"\nline`);
+    fs.mkdirSync(parent, { recursive: true });
+    const crate = copySingle(parent);
+    const s = synth((stack) => new rust.RustFunction(stack, 'Odd', { entry: crate }));
+    expect(fs.existsSync(marker)).toBe(false);
+    expect((await invokeBootstrap(bootstrapOf(s, functionIds(s.json)[0]), 'odd')).json.input).toBe('odd');
+  });
+
+  test.each(['$(touch /tmp/cdk-lambda-rust-pwned)', 'a b', 'x;y', 'a\nb', '-rf', ''])('binaryName %j is refused up front', (binaryName) => {
+    let error: any;
+    try {
+      synth((stack) => new rust.RustFunction(stack, 'Bad', { entry: path.join(fixtures, 'single'), binaryName }));
+    } catch (e) {
+      error = e;
+    }
+    expect(error?.code).toBe('INVALID_OPTION');
+    expect(fs.existsSync('/tmp/cdk-lambda-rust-pwned')).toBe(false);
+  });
+});
+
+describe('hashing edge cases', () => {
+  const crate = copySingle(tempDir('edges'));
+  const extras = path.join(crate, 'assets');
+  fs.mkdirSync(extras);
+  fs.symlinkSync('..', path.join(extras, 'loop'));
+  fs.writeFileSync(path.join(tempDir('outside'), 'data.txt'), 'outside');
+  fs.symlinkSync('/etc/hostname', path.join(extras, 'outside-link'));
+  fs.symlinkSync(path.join(crate, 'nowhere'), path.join(extras, 'dangling'));
+  execFileSync('mkfifo', [path.join(extras, 'pipe')]);
+  fs.writeFileSync(path.join(extras, Buffer.from('caf\xe9.txt', 'latin1').toString('latin1')), 'x');
+  fs.writeFileSync(Buffer.concat([Buffer.from(extras + '/'), Buffer.from([0x6e, 0xff, 0x2e, 0x62])]), 'non-utf8');
+  const big = path.join(extras, 'big.bin');
+  fs.closeSync(fs.openSync(big, 'w'));
+  fs.truncateSync(big, 200 * 1024 * 1024);
+
+  test('loops, outside links, dangling links, FIFOs, non-UTF-8 names and a 200 MB file hash without hanging', () => {
+    const resolved = native.resolveFunction({ entry: crate });
+    const build = { architecture: 'x86_64', runtime: 'provided.al2023' };
+    const first = native.fingerprintFunction(resolved, build);
+    expect(first).toMatch(/^[0-9a-f]{64}$/);
+    expect(native.fingerprintFunction(resolved, build)).toBe(first);
+    fs.appendFileSync(big, 'more');
+    expect(native.fingerprintFunction(resolved, build)).not.toBe(first);
+  });
+});
+
+describe('the native boundary', () => {
+  test.each([
+    ['resolveFunction', () => native.resolveFunction({ entry: '\0nul' })],
+    ['resolveFunction', () => native.resolveFunction({ entry: 'x'.repeat(100_000) })],
+    ['resolveFunction', () => native.resolveFunction({ definingFile: '', id: '../../..' })],
+    ['fingerprintFunction', () =>
+      native.fingerprintFunction(
+        { manifestPath: '/', workspaceRoot: '/', packageName: '', packageManifestPath: '/nope/Cargo.toml', binaryName: '', targetDirectory: '' },
+        { architecture: 'x86_64', runtime: 'provided.al2023' },
+      )],
+    ['fingerprintFunction', () =>
+      native.fingerprintFunction(native.resolveFunction({ entry: path.join(fixtures, 'single') }), { architecture: 'mips', runtime: '' })],
+    ['dockerBundlingCommand', () =>
+      native.dockerBundlingCommand(native.resolveFunction({ entry: path.join(fixtures, 'single') }), { architecture: 'arm64', runtime: '', packageManager: 'npm' }, [], [])],
+    ['verifyBootstrap', () => native.verifyBootstrap('/dev/null', 'x86_64', 'provided.al2023')],
+    ['detectPackageManager', () => native.detectPackageManager('make')],
+  ])('%s turns hostile input into a coded error, not a crash', (_, call) => {
+    let error: any;
+    try {
+      call();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeDefined();
+    expect(error.code).toMatch(/^[A-Z_]+$/);
+    expect(error.code).not.toBe('INTERNAL_ERROR');
+    expect(error.message.length).toBeGreaterThan(10);
+  });
+});
