@@ -8,9 +8,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as rust from '../lib';
-import { captureStderr, copySingle } from './support/recorder';
+import { captureStderr } from './support/recorder';
 import { invokeBootstrap } from './support/runtime-api';
-import { assetZipOf, bootstrapOf, functionIds, synth, tempDir } from './support/synth';
+import { assetZipOf, bootstrapOf, copySingle, functionIds, synth, tempDir } from './support/synth';
 import { extractZip, zipEntries } from './support/zip';
 
 /** Builds a fresh copy of `single` with `bundling` and returns its answer to `event`. */

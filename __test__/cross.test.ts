@@ -11,8 +11,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as rust from '../lib';
 import { invokeBootstrap } from './support/runtime-api';
-import { copySingle, crossRecorder, stagedAssetOf, synthInChild, which } from './support/recorder';
-import { bootstrapOf, functionIds, synth, tempDir } from './support/synth';
+import { crossRecorder, stagedAssetOf, synthInChild, which } from './support/recorder';
+import { bootstrapOf, copySingle, functionIds, synth, tempDir } from './support/synth';
 import { extractZip, zipEntries } from './support/zip';
 
 const CROSS = rust.PackageManagerType.CROSS;

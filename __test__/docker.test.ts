@@ -13,7 +13,6 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rust from '../lib';
 import {
   PLACEHOLDER_BOOTSTRAP,
-  copySingle,
   dockerRecorder,
   flagValues,
   pathWithoutLocalTools,
@@ -23,14 +22,22 @@ import {
   which,
   withEnv,
 } from './support/recorder';
-import { functionIds, s3KeyOf, synth, tempDir } from './support/synth';
+import { copySingle, functionIds, s3KeyOf, synth, tempDir } from './support/synth';
 
 const single = path.join(__dirname, 'fixtures', 'single');
 const recorder = dockerRecorder();
 const cacheHome = tempDir('xdg-cache');
 const defaultCache = path.join(cacheHome, 'cdk-lambda-rust', 'cargo-home');
-const x86Dir = '/asset-input/target/cdk-lambda-rust-docker/cdk-lambda-rust/x86_64-unknown-linux-gnu/release';
-const armDir = '/asset-input/target/cdk-lambda-rust-docker/cdk-lambda-rust/aarch64-unknown-linux-gnu/release';
+/**
+ * The `--lambda-dir` of a recorded build: a folder per build configuration
+ * (triple, profile, then a digest of the configuration) in the container's
+ * own target directory.
+ */
+function lambdaDirOf(command: string[], triple: string): string {
+  const dir = flagValues(command, '--lambda-dir')[0];
+  expect(dir).toMatch(new RegExp(`^/asset-input/target/cdk-lambda-rust-docker/cdk-lambda-rust/${triple}-release-[0-9a-f]{16}$`));
+  return dir;
+}
 
 /** Synthesizes with the recorder as Docker and a cache home of the test's own. */
 function dockerSynth(define: Parameters<typeof synth>[0], env: Record<string, string | undefined> = {}) {
@@ -97,6 +104,7 @@ describe('Docker bundling with the defaults', () => {
   test('the container command is bash -c with the build as separate arguments', () => {
     const { command } = splitRun(run, rust.DEFAULT_DOCKER_IMAGE);
     expect(command.slice(0, 2)).toEqual(['bash', '-c']);
+    const x86Dir = lambdaDirOf(command, 'x86_64-unknown-linux-gnu');
     expect(command.slice(3)).toEqual([
       'cdk-lambda-rust',
       `${x86Dir}/single-fn/bootstrap`,
@@ -178,6 +186,7 @@ describe('Docker bundling with every option', () => {
 
   test('the build targets aarch64 with package, bin and extraBuildArgs as separate argv entries', () => {
     const build = command.slice(5);
+    const armDir = lambdaDirOf(command, 'aarch64-unknown-linux-gnu');
     expect(build).toEqual([
       'cargo', 'lambda', 'build', '--release',
       '--target', 'aarch64-unknown-linux-gnu',

@@ -2,39 +2,24 @@
  * Reliability under bad input, failures and concurrency: clear errors,
  * nothing half-written, nothing injected.
  */
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { ChildProcess, execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as rust from '../lib';
 import * as native from '../lib/native';
 import { invokeBootstrap } from './support/runtime-api';
 import { cargoLambdaShim } from './support/shim';
-import { bootstrapOf, functionIds, synth, tempDir } from './support/synth';
+import { finished, startAppInChild } from './support/child';
+import { bootstrapOf, copySingle, functionIds, synth, tempDir } from './support/synth';
 import { zipEntries } from './support/zip';
 
 const fixtures = path.join(__dirname, 'fixtures');
-const childSynth = path.join(__dirname, 'support', 'child-synth.js');
-
-/** Copies the `single` fixture (and the mini_lambda it depends on) into `parent`. */
-function copySingle(parent: string): string {
-  const skipTarget = (src: string) => path.basename(src) !== 'target';
-  fs.cpSync(path.join(fixtures, 'single'), path.join(parent, 'single'), { recursive: true, filter: skipTarget });
-  fs.cpSync(path.join(fixtures, 'mini_lambda'), path.join(parent, 'mini_lambda'), { recursive: true, filter: skipTarget });
-  return path.join(parent, 'single');
-}
-
 function assetEntries(outdir: string): string[] {
   return fs.existsSync(outdir) ? fs.readdirSync(outdir).filter((f) => f.startsWith('asset.')) : [];
 }
 
 function runChild(outdir: string, entry: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  return spawn('node', [childSynth, outdir, entry], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-}
-
-function finished(child: ChildProcess): Promise<{ code: number | null; stderr: string }> {
-  let stderr = '';
-  child.stderr?.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
+  return startAppInChild({ functions: [{ id: 'Fn', entry }] }, env, outdir);
 }
 
 describe('a failed build', () => {

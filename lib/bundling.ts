@@ -52,13 +52,23 @@ export class Bundling implements CdkBundlingOptions {
    * hash is computed from the sources, before any build.
    */
   public static bundle(props: BundlingProps): lambda.AssetCode {
+    return Bundling.prepare(props).code;
+  }
+
+  /**
+   * Like `bundle`, and also tells afterwards whether CDK asked for a build:
+   * it does not when the asset is already in `cdk.out` (sources unchanged)
+   * or when bundling is skipped for the stack.
+   */
+  public static prepare(props: BundlingProps): { code: lambda.AssetCode; bundlingRan: () => boolean } {
     const bundling = new Bundling(props);
     const { assetHashType, assetHash } = Bundling.assetHashFor(props);
-    return lambda.Code.fromAsset(props.resolved.workspaceRoot, {
+    const code = lambda.Code.fromAsset(props.resolved.workspaceRoot, {
       assetHashType,
       assetHash,
       bundling,
     });
+    return { code, bundlingRan: () => bundling.local.ran };
   }
 
   private static assetHashFor(props: BundlingProps): { assetHashType: AssetHashType; assetHash?: string } {
@@ -87,7 +97,7 @@ export class Bundling implements CdkBundlingOptions {
   public readonly network?: string;
   public readonly platform: string;
   public readonly bundlingFileAccess?: BundlingFileAccess;
-  public readonly local: ILocalBundling;
+  public readonly local: LocalBundler;
 
   private constructor(props: BundlingProps) {
     const build = buildOptions(props);
@@ -195,7 +205,15 @@ class LocalBundler implements ILocalBundling {
     this.#cacheHostPath = cacheHostPath;
   }
 
+  /** Whether CDK called `tryBundle`. */
+  public get ran(): boolean {
+    return this.#ran;
+  }
+
+  #ran = false;
+
   public tryBundle(outputDir: string): boolean {
+    this.#ran = true;
     const name = this.#props.resolved.binaryName;
     if (this.#props.forceDockerBundling) {
       this.prepareDocker();

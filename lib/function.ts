@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'url';
+import { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { Bundling } from './bundling';
@@ -60,15 +61,20 @@ export class RustFunction extends lambda.Function {
       binaryName: props.binaryName,
       environment: props.bundling?.environment,
     });
+    const asset = Bundling.prepare({ ...props.bundling, resolved, architecture, runtime });
     super(scope, id, {
       ...props,
       runtime,
       architecture,
       handler: 'bootstrap',
-      code: Bundling.bundle({ ...props.bundling, resolved, architecture, runtime }),
+      code: asset.code,
     });
     this.packageName = resolved.packageName;
     this.binaryName = resolved.binaryName;
+    // The built/reused lines come from bundling; this is the third outcome.
+    if (!asset.bundlingRan() && Stack.of(this).bundlingRequired) {
+      process.stderr.write(`cdk-lambda-rust: ${resolved.binaryName}: unchanged (its asset is already in cdk.out), not rebuilt\n`);
+    }
   }
 }
 

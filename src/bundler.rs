@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use crate::artifact;
-use crate::command::{build_command, built_binary_path, BuildConfig, BuildTargets};
+use crate::command::{build_command, built_binary_path, tool_output_path, BuildConfig, BuildTargets};
 use crate::elf;
 use crate::errors::{CoreError, CoreResult, ErrorCode};
 use crate::metadata::{load_workspace, WorkspaceInfo};
@@ -97,7 +97,7 @@ pub fn bundle(req: &BundleRequest) -> CoreResult<BundleReport> {
             ErrorCode::BinaryNotFound,
             format!(
                 "the build finished but {} does not exist. Does `CARGO_TARGET_DIR` or `build.target-dir` differ between this process and the build environment?",
-                binary_path.display()
+                tool_output_path(&req.target_directory, &req.config, &req.binary).display()
             ),
         ));
     }
@@ -123,7 +123,7 @@ pub fn bundle(req: &BundleRequest) -> CoreResult<BundleReport> {
 fn ensure_built(req: &BundleRequest) -> CoreResult<BuildOutcome> {
     let key: BuildKey = (req.workspace_root.clone(), req.config.clone());
     let already = built_binaries().lock().unwrap_or_else(|e| e.into_inner()).get(&key).is_some_and(|b| b.contains(&req.binary));
-    if already {
+    if already && built_binary_path(&req.target_directory, &req.config, &req.binary).is_file() {
         return Ok(BuildOutcome::Reused);
     }
     runner::check_target_installed(&req.config.triple, &req.workspace_root, &req.config.environment)?;
@@ -165,7 +165,22 @@ fn run_build(req: &BundleRequest, binaries: &[(String, String)]) -> CoreResult<(
     let targets = BuildTargets { binaries: binaries.to_vec() };
     let cmd = build_command(&req.workspace_root, &req.target_directory, &req.config, &targets);
     eprintln!("cdk-lambda-rust: {}", cmd.display());
-    runner::run(&cmd, true)
+    runner::run(&cmd, true)?;
+    // Keep this configuration's binaries apart from other configurations'
+    // (cargo-lambda already wrote them there).
+    for (_, bin) in binaries {
+        let produced = tool_output_path(&req.target_directory, &req.config, bin);
+        let kept = built_binary_path(&req.target_directory, &req.config, bin);
+        if produced != kept && produced.is_file() {
+            if let Some(dir) = kept.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    CoreError::new(ErrorCode::StagingFailed, format!("cannot create {}: {e}", dir.display()))
+                })?;
+            }
+            artifact::copy_atomically(&produced, &kept, 0o755)?;
+        }
+    }
+    Ok(())
 }
 
 /// The binaries a shared build makes: the requested one, then every binary of

@@ -174,18 +174,36 @@ pub fn artifact_dir(target_directory: &Path, triple: &str, profile: &str) -> Pat
     target_directory.join(triple).join(profile_dir)
 }
 
-fn lambda_dir(target_directory: &Path, config: &BuildConfig) -> PathBuf {
-    target_directory.join("cdk-lambda-rust").join(&config.triple).join(&config.profile)
+/// A folder of our own per build configuration. Cargo's own output path
+/// (`<target>/<triple>/<profile>/<bin>`) is shared by every configuration
+/// with the same target and profile: a build with other features or
+/// environment overwrites it. Binaries are kept per configuration here.
+pub fn config_dir(target_directory: &Path, config: &BuildConfig) -> PathBuf {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(config.canonical(config.package_manager.name()).as_bytes());
+    let short: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    target_directory.join("cdk-lambda-rust").join(format!("{}-{}-{short}", config.triple, config.profile))
 }
 
-/// Where the built binary `bin` is once `config`'s build command has run.
-pub fn built_binary_path(target_directory: &Path, config: &BuildConfig, bin: &str) -> PathBuf {
+fn lambda_dir(target_directory: &Path, config: &BuildConfig) -> PathBuf {
+    config_dir(target_directory, config)
+}
+
+/// Where the build tool leaves `bin`.
+pub fn tool_output_path(target_directory: &Path, config: &BuildConfig, bin: &str) -> PathBuf {
     match config.package_manager {
         PackageManager::CargoLambda => lambda_dir(target_directory, config).join(bin).join("bootstrap"),
         PackageManager::CargoZigbuild | PackageManager::Cross => {
             artifact_dir(target_directory, &config.triple, &config.profile).join(bin)
         }
     }
+}
+
+/// Where `bin`, built with `config`, is kept for staging (see `config_dir`).
+/// For cargo-lambda, that is where it leaves it; other tools' output is
+/// copied there after the build.
+pub fn built_binary_path(target_directory: &Path, config: &BuildConfig, bin: &str) -> PathBuf {
+    config_dir(target_directory, config).join(bin).join("bootstrap")
 }
 
 /// Looks `executable` up on `path_var` (a PATH value) the way a shell would.
@@ -223,8 +241,8 @@ mod tests {
             cmd.args,
             [
                 "lambda", "build", "--release", "--target", "aarch64-unknown-linux-gnu", "--manifest-path",
-                "/w s/Cargo.toml", "--lambda-dir", "/t/cdk-lambda-rust/aarch64-unknown-linux-gnu/release", "--package",
-                "p", "--bin", "b", "--features", "a b"
+                "/w s/Cargo.toml", "--lambda-dir", &config_dir(Path::new("/t"), &config(PackageManager::CargoLambda)).to_string_lossy(),
+                "--package", "p", "--bin", "b", "--features", "a b"
             ]
         );
         assert_eq!(cmd.cwd, Path::new("/w s"));
@@ -253,14 +271,26 @@ mod tests {
     #[test]
     fn binaries_are_found_where_each_tool_leaves_them() {
         let t = Path::new("/t");
-        assert_eq!(
-            built_binary_path(t, &config(PackageManager::CargoLambda), "b"),
-            Path::new("/t/cdk-lambda-rust/aarch64-unknown-linux-gnu/release/b/bootstrap")
-        );
-        assert_eq!(
-            built_binary_path(t, &config(PackageManager::CargoZigbuild), "b"),
-            Path::new("/t/aarch64-unknown-linux-gnu/release/b")
-        );
+        let lambda = config(PackageManager::CargoLambda);
+        assert_eq!(tool_output_path(t, &lambda, "b"), built_binary_path(t, &lambda, "b"));
+        assert!(built_binary_path(t, &lambda, "b").ends_with("b/bootstrap"));
+        let zig = config(PackageManager::CargoZigbuild);
+        assert_eq!(tool_output_path(t, &zig, "b"), Path::new("/t/aarch64-unknown-linux-gnu/release/b"));
+        assert_ne!(built_binary_path(t, &zig, "b"), built_binary_path(t, &lambda, "b"));
+    }
+
+    #[test]
+    fn each_configuration_keeps_its_binaries_apart() {
+        let t = Path::new("/t");
+        let base = config(PackageManager::CargoLambda);
+        let mut loud = base.clone();
+        loud.extra_build_args.push("--features=loud".into());
+        let mut env = base.clone();
+        env.environment.push(("GREETING".into(), "hi".into()));
+        let dirs = [config_dir(t, &base), config_dir(t, &loud), config_dir(t, &env)];
+        assert!(dirs[0] != dirs[1] && dirs[1] != dirs[2] && dirs[0] != dirs[2], "{dirs:?}");
+        assert_eq!(config_dir(t, &base), config_dir(t, &base.clone()));
+        assert!(dirs[0].to_string_lossy().starts_with("/t/cdk-lambda-rust/aarch64-unknown-linux-gnu-release-"), "{dirs:?}");
     }
 
     #[test]

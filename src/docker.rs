@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use crate::command::{build_command, built_binary_path, BuildConfig, BuildTargets, PackageManager};
+use crate::command::{build_command, tool_output_path, BuildConfig, BuildTargets, PackageManager};
 use crate::errors::{CoreError, CoreResult, ErrorCode};
 
 pub const CONTAINER_INPUT: &str = "/asset-input";
@@ -58,7 +58,7 @@ pub fn docker_command(
         config,
         &BuildTargets { binaries: vec![(package.to_string(), binary.to_string())] },
     );
-    let binary_path = built_binary_path(Path::new(CONTAINER_TARGET_DIR), config, binary);
+    let binary_path = tool_output_path(Path::new(CONTAINER_TARGET_DIR), config, binary);
 
     let mut script = Vec::new();
     if let Some(group) = hook_group(before_bundling) {
@@ -100,7 +100,8 @@ mod tests {
         assert_eq!(&argv[..2], ["bash", "-c"]);
         assert!(!argv[2].contains("touch"), "script must not contain user values: {}", argv[2]);
         assert!(!argv[2].contains("my_fn"));
-        let lambda_dir = "/asset-input/target/cdk-lambda-rust-docker/cdk-lambda-rust/aarch64-unknown-linux-gnu/release";
+        let lambda_dir = crate::command::config_dir(Path::new(CONTAINER_TARGET_DIR), &config()).to_string_lossy().into_owned();
+        assert!(lambda_dir.starts_with("/asset-input/target/cdk-lambda-rust-docker/cdk-lambda-rust/aarch64-unknown-linux-gnu-release-"));
         assert_eq!(argv[4], format!("{lambda_dir}/my_fn/bootstrap"));
         assert_eq!(
             argv[5..].join(" "),

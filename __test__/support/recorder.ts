@@ -15,7 +15,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { ChildSynth, synthAppInChild } from './child';
 import { tempDir } from './synth';
+
+export { ChildSynth };
 
 /** The text every recorded `docker run` leaves as `bootstrap`. */
 export const PLACEHOLDER_BOOTSTRAP = 'placeholder bootstrap written by the docker recorder\n';
@@ -237,15 +240,6 @@ export function splitRun(argv: string[], image: string): { options: string[]; co
   return { options: argv.slice(1, i), command: argv.slice(i + 1) };
 }
 
-/** Copies the `single` fixture (and the mini_lambda it depends on) into `parent`, without build output. */
-export function copySingle(parent: string): string {
-  const fixtures = path.join(__dirname, '..', 'fixtures');
-  const skipTarget = (src: string) => path.basename(src) !== 'target';
-  fs.cpSync(path.join(fixtures, 'single'), path.join(parent, 'single'), { recursive: true, filter: skipTarget });
-  fs.cpSync(path.join(fixtures, 'mini_lambda'), path.join(parent, 'mini_lambda'), { recursive: true, filter: skipTarget });
-  return path.join(parent, 'single');
-}
-
 export interface ChildSynthSpec {
   /** `entry` of the one RustFunction. */
   readonly entry: string;
@@ -255,52 +249,9 @@ export interface ChildSynthSpec {
   readonly bundling?: Record<string, unknown>;
 }
 
-export interface ChildSynth {
-  readonly status: number | null;
-  readonly stderr: string;
-  readonly outdir: string;
-  /** The template, when the synth succeeded. */
-  readonly json?: any;
-}
-
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
-
-const CHILD_SCRIPT = `
-const { App, Stack } = require('aws-cdk-lib');
-const lambda = require('aws-cdk-lib/aws-lambda');
-const rust = require('./dist');
-const [outdir, specJson] = process.argv.slice(1);
-const spec = JSON.parse(specJson);
-const app = new App({ outdir });
-const stack = new Stack(app, 'TestStack');
-new rust.RustFunction(stack, 'Fn', {
-  entry: spec.entry,
-  architecture: spec.architecture === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
-  bundling: spec.bundling,
-});
-app.synth();
-`;
-
-/**
- * Synthesizes one RustFunction in a Node process of its own, with the
- * compiled package (dist/, so `npm run build` first) and `env` as its whole
- * environment. Needed whenever the native core must see another PATH: jest
- * gives each test file a copy of process.env, so setting PATH in a test
- * changes what JavaScript sees but not what the addon (or a spawned tool) sees.
- */
+/** Synthesizes one RustFunction (id `Fn`) in a child process with `env` (see child-app.js). */
 export function synthInChild(spec: ChildSynthSpec, env: NodeJS.ProcessEnv): ChildSynth {
-  const outdir = tempDir('child-cdkout');
-  const { spawnSync } = require('child_process') as typeof import('child_process');
-  const proc = spawnSync(process.execPath, ['-e', CHILD_SCRIPT, outdir, JSON.stringify(spec)], {
-    cwd: REPO_ROOT,
-    env,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 300_000,
-  });
-  const templatePath = path.join(outdir, 'TestStack.template.json');
-  const json = proc.status === 0 && fs.existsSync(templatePath) ? JSON.parse(fs.readFileSync(templatePath, 'utf8')) : undefined;
-  return { status: proc.status, stderr: proc.stderr, outdir, json };
+  return synthAppInChild({ functions: [{ id: 'Fn', ...spec }] }, env);
 }
 
 /**

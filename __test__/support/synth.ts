@@ -59,3 +59,19 @@ export function bootstrapOf(s: Synthesized, logicalId: string): string {
   extractZip(assetZipOf(s, logicalId), dir);
   return path.join(dir, 'bootstrap');
 }
+
+const FIXTURES = path.join(__dirname, '..', 'fixtures');
+
+/** Copies fixture crates side by side into `parent` (without build output); returns the first copy. */
+export function copyFixtures(parent: string, ...names: string[]): string {
+  const skipTarget = (src: string) => path.basename(src) !== 'target';
+  for (const name of names) {
+    fs.cpSync(path.join(FIXTURES, name), path.join(parent, name), { recursive: true, filter: skipTarget });
+  }
+  return path.join(parent, names[0]);
+}
+
+/** Copies the `single` fixture (and the mini_lambda it depends on) into `parent`. */
+export function copySingle(parent: string): string {
+  return copyFixtures(parent, 'single', 'mini_lambda');
+}

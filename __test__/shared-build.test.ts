@@ -1,0 +1,87 @@
+/**
+ * Many functions, one build: functions of one workspace with the same build
+ * configuration share one cargo invocation; different configurations get
+ * their own builds and their own binaries. Invocations are counted with a
+ * PATH shim, in a child process (the addon only sees a real environment).
+ */
+import * as path from 'path';
+import { synthAppInChild } from './support/child';
+import { invokeBootstrap } from './support/runtime-api';
+import { cargoLambdaShim } from './support/shim';
+import { stagedAssetOf } from './support/recorder';
+import { copyFixtures, copySingle, functionIds, tempDir } from './support/synth';
+import { extractZip } from './support/zip';
+
+async function answer(outdir: string, json: any, logicalId: string, event: unknown): Promise<any> {
+  const dir = tempDir('unzipped');
+  extractZip(stagedAssetOf(outdir, json, logicalId), dir);
+  return (await invokeBootstrap(path.join(dir, 'bootstrap'), event)).json;
+}
+
+function idFor(json: any, prefix: string): string {
+  const id = functionIds(json).find((i) => i.startsWith(prefix));
+  if (!id) throw new Error(`no function ${prefix} in ${functionIds(json)}`);
+  return id;
+}
+
+describe('two functions of one workspace, one configuration', () => {
+  const workspace = copyFixtures(tempDir('shared'), 'workspace', 'mini_lambda');
+  const shim = cargoLambdaShim();
+  const env = { ...process.env, PATH: shim.path };
+  const spec = {
+    functions: [
+      { id: 'Alpha', entry: workspace, binaryName: 'alpha' },
+      { id: 'Beta', entry: workspace, binaryName: 'beta' },
+    ],
+  };
+  const first = synthAppInChild(spec, env);
+
+  test('cost exactly one cargo invocation, and each function answers as itself', async () => {
+    expect(first.status).toBe(0);
+    expect(shim.calls()).toHaveLength(1);
+    expect(shim.calls()[0]).toMatch(/--bin alpha --bin beta/);
+    expect(first.stderr).toMatch(/alpha: built with cargo-lambda \(2 binaries in one cargo invocation\)/);
+    expect(first.stderr).toMatch(/beta: reused from this synth's build/);
+    expect(await answer(first.outdir, first.json, idFor(first.json, 'Alpha'), 'a')).toEqual({ function: 'alpha', input: 'a' });
+    expect(await answer(first.outdir, first.json, idFor(first.json, 'Beta'), 'b')).toEqual({ function: 'beta', tag: 'shared-v1', input: 'b' });
+  });
+
+  test('a synth with nothing changed runs no cargo and says so', () => {
+    const again = synthAppInChild(spec, env, first.outdir);
+    expect(again.status).toBe(0);
+    expect(shim.calls()).toHaveLength(1);
+    expect(again.stderr).toMatch(/alpha: unchanged/);
+    expect(again.stderr).toMatch(/beta: unchanged/);
+  });
+
+  test('the FUNCTION build scope builds only each function\'s binary', () => {
+    const scoped = cargoLambdaShim();
+    const functions = spec.functions.map((f) => ({ ...f, bundling: { buildScope: 'function' } }));
+    const s = synthAppInChild({ functions }, { ...process.env, PATH: scoped.path });
+    expect(s.status).toBe(0);
+    expect(scoped.calls()).toHaveLength(2);
+    expect(scoped.calls()[0]).not.toMatch(/--bin beta/);
+  });
+});
+
+test('functions with different configurations get separate builds and their own binaries', async () => {
+  const crate = copySingle(tempDir('configs'));
+  const shim = cargoLambdaShim();
+  const spec = {
+    functions: [
+      { id: 'Plain', entry: crate },
+      { id: 'Loud', entry: crate, bundling: { extraBuildArgs: ['--features', 'loud'] } },
+      { id: 'Greeted', entry: crate, bundling: { environment: { FIXTURE_GREETING: 'bonjour' } } },
+      { id: 'PlainAgain', entry: crate, bundling: { extraBuildArgs: [] } },
+    ],
+  };
+  const s = synthAppInChild(spec, { ...process.env, PATH: shim.path });
+  expect(s.status).toBe(0);
+  // PlainAgain has Plain's configuration and sources: the same asset, no build.
+  expect(shim.calls()).toHaveLength(3);
+  const greeting = async (prefix: string) => (await answer(s.outdir, s.json, idFor(s.json, prefix), 0)).greeting;
+  expect(await greeting('Plain')).toBe('hello');
+  expect(await greeting('Loud')).toBe('HELLO');
+  expect(await greeting('Greeted')).toBe('bonjour');
+  expect(await greeting('PlainAgain')).toBe('hello');
+});
