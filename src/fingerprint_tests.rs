@@ -1,0 +1,261 @@
+//! Unit tests of `fingerprint.rs`, kept apart to keep that module readable.
+
+use super::*;
+use std::ffi::OsStr;
+use std::io::Write;
+use std::os::unix::fs::symlink;
+use std::time::{Duration, SystemTime};
+use tempfile::TempDir;
+use FileKind as K;
+
+fn write(path: &Path, data: &[u8]) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, data).unwrap();
+}
+
+/// A workspace with one package, `app`.
+fn workspace(root: &Path) {
+    write(
+        &root.join("Cargo.toml"),
+        b"[workspace]\nmembers = [\"app\"]",
+    );
+    write(&root.join("Cargo.lock"), b"version = 4\n");
+    write(&root.join("app/Cargo.toml"), b"[package]\nname = \"app\"\n");
+    write(&root.join("app/src/main.rs"), b"fn main() {}\n");
+    write(&root.join("app/src/util/mod.rs"), b"pub fn f() {}\n");
+}
+
+fn input(root: &Path) -> FingerprintInput<'_> {
+    let extra = "Cargo.lock Cargo.toml rust-toolchain.toml .cargo/config.toml";
+    FingerprintInput {
+        workspace_root: root,
+        package_dirs: vec![root.join("app")],
+        extra_files: extra.split(' ').map(|f| root.join(f)).collect(),
+        excluded_dirs: vec![root.join("app/out")],
+        config: "x86_64-unknown-linux-gnu release",
+    }
+}
+
+fn fp(root: &Path) -> String {
+    fingerprint(&input(root)).unwrap()
+}
+
+/// Asserts that `path` entered the digest as `kind`.
+fn has(input: &FingerprintInput, path: &str, kind: FileKind) {
+    has_bytes(input, path.as_bytes(), kind)
+}
+
+fn has_bytes(input: &FingerprintInput, path: &[u8], kind: FileKind) {
+    let files = collect_files(input).unwrap();
+    let found = files.into_iter().find(|f| f.path == path).map(|f| f.kind);
+    assert_eq!(found, Some(kind), "{}", String::from_utf8_lossy(path));
+}
+
+fn chmod(path: &Path, mode: u32) {
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn same_tree_in_two_folders_with_other_mtimes_hashes_the_same() {
+    let (a, b) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    workspace(a.path());
+    workspace(b.path());
+    let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+    for f in ["Cargo.lock", "app/Cargo.toml", "app/src/main.rs"] {
+        let file = File::options().write(true).open(b.path().join(f)).unwrap();
+        file.set_modified(old).unwrap();
+    }
+    assert_eq!(fp(a.path()), fp(b.path()));
+    assert_eq!(fp(a.path()).len(), 64);
+    let files = collect_files(&input(a.path())).unwrap();
+    let paths: Vec<_> = files.iter().map(HashedFile::display_path).collect();
+    let expected = ".cargo/config.toml Cargo.lock Cargo.toml app/Cargo.toml app/src/main.rs \
+                    app/src/util/mod.rs rust-toolchain.toml";
+    assert_eq!(paths, expected.split_whitespace().collect::<Vec<_>>());
+}
+
+#[test]
+fn content_name_config_and_exec_bit_change_the_hash() {
+    let t = TempDir::new().unwrap();
+    let root = t.path();
+    workspace(root);
+    let base = fp(root);
+    let main = root.join("app/src/main.rs");
+    write(&main, b"fn main() {}\t");
+    assert_ne!(fp(root), base);
+    write(&main, b"fn main() {}\n");
+    assert_eq!(fp(root), base);
+    fs::rename(&main, root.join("app/src/lib.rs")).unwrap();
+    assert_ne!(fp(root), base);
+    fs::rename(root.join("app/src/lib.rs"), &main).unwrap();
+    let mut other = input(root);
+    other.config = "aarch64-unknown-linux-gnu release";
+    assert_ne!(fingerprint(&other).unwrap(), base);
+    chmod(&main, 0o755);
+    assert_ne!(fp(root), base);
+    has(&input(root), "app/src/main.rs", K::Executable);
+}
+
+#[test]
+fn ignored_folders_leave_the_hash_unchanged_but_dot_cargo_counts() {
+    let t = TempDir::new().unwrap();
+    let root = t.path();
+    workspace(root);
+    let base = fp(root);
+    let ignored = "app/target/debug/app app/src/target/x.rs app/.git/HEAD app/.idea/ws.xml \
+                   app/.env app/out/gen.rs app/inner/Cargo.toml app/inner/src/lib.rs";
+    for f in ignored.split_whitespace() {
+        write(&root.join(f), b"ignored");
+    }
+    assert_eq!(fp(root), base);
+    // The nested package counts once it is a package dir itself.
+    let mut with_inner = input(root);
+    with_inner.package_dirs.push(root.join("app/inner"));
+    has(&with_inner, "app/inner/src/lib.rs", K::File);
+    write(&root.join("app/.cargo/config.toml"), b"[build]\n");
+    assert_ne!(fp(root), base);
+    has(&input(root), "app/.cargo/config.toml", K::File);
+}
+
+#[test]
+fn package_outside_the_root_gets_dotdot_paths_and_is_stable() {
+    let hash = |t: &TempDir| {
+        let ws = t.path().join("ws");
+        workspace(&ws);
+        write(&t.path().join("shared/Cargo.toml"), b"[package]");
+        write(&t.path().join("shared/src/lib.rs"), b"pub fn s() {}\n");
+        let mut i = input(&ws);
+        i.package_dirs.push(t.path().join("shared"));
+        has(&i, "../shared/src/lib.rs", K::File);
+        fingerprint(&i).unwrap()
+    };
+    let (a, b) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    assert_eq!(hash(&a), hash(&b));
+    assert_eq!(relative(Path::new("/a/b"), Path::new("/a/c/d")), b"../c/d");
+    assert_eq!(relative(Path::new("/a"), Path::new("/a")), b"");
+}
+
+#[test]
+fn overlapping_package_dirs_are_deduplicated() {
+    let t = TempDir::new().unwrap();
+    workspace(t.path());
+    let mut both = input(t.path());
+    both.package_dirs.push(t.path().join("app/src"));
+    let alone = collect_files(&input(t.path())).unwrap();
+    assert_eq!(collect_files(&both).unwrap(), alone);
+    assert_eq!(fingerprint(&both).unwrap(), fp(t.path()));
+}
+
+#[test]
+fn extra_files_absent_and_present_differ() {
+    let t = TempDir::new().unwrap();
+    let root = t.path();
+    workspace(root);
+    let base = fp(root);
+    has(&input(root), "rust-toolchain.toml", K::Absent);
+    write(&root.join("rust-toolchain.toml"), b"");
+    assert_ne!(fp(root), base);
+    has(&input(root), "rust-toolchain.toml", K::File);
+    fs::remove_file(root.join("rust-toolchain.toml")).unwrap();
+    assert_eq!(fp(root), base);
+}
+
+#[test]
+fn symlinks_are_followed_with_loops_and_dangling_links_recorded() {
+    let t = TempDir::new().unwrap();
+    let ws = t.path().join("ws");
+    workspace(&ws);
+    let outside = t.path().join("outside.rs");
+    write(&outside, b"shared code");
+    symlink(&outside, ws.join("app/src/linked.rs")).unwrap();
+    symlink("..", ws.join("app/src/up")).unwrap();
+    symlink("..", ws.join("app/src/util/back")).unwrap();
+    symlink("util", ws.join("app/src/alias")).unwrap();
+    symlink("missing.rs", ws.join("app/src/gone.rs")).unwrap();
+    let i = input(&ws);
+    has(&i, "app/src/up", K::Loop);
+    has(&i, "app/src/util/back", K::Loop);
+    has(&i, "app/src/alias/back", K::Loop);
+    has(&i, "app/src/alias/mod.rs", K::File);
+    has(&i, "app/src/gone.rs", K::Dangling(b"missing.rs".to_vec()));
+    has(&i, "app/src/linked.rs", K::File);
+    let before = fingerprint(&i).unwrap();
+    write(&outside, b"changed code");
+    assert_ne!(fingerprint(&i).unwrap(), before);
+}
+
+#[test]
+fn fifo_is_recorded_and_never_opened() {
+    let t = TempDir::new().unwrap();
+    workspace(t.path());
+    let pipe = t.path().join("app/src/pipe");
+    let mkfifo = std::process::Command::new("mkfifo").arg(pipe).status();
+    assert!(mkfifo.unwrap().success());
+    has(&input(t.path()), "app/src/pipe", K::Special);
+    assert_eq!(fp(t.path()), fp(t.path()));
+}
+
+#[test]
+fn unreadable_file_or_folder_fails_with_fingerprint_failed() {
+    let t = TempDir::new().unwrap();
+    workspace(t.path());
+    let secret = t.path().join("app/src/secret.rs");
+    write(&secret, b"x");
+    chmod(&secret, 0o000);
+    if File::open(&secret).is_ok() {
+        return; // root reads everything
+    }
+    let err = fingerprint(&input(t.path())).unwrap_err();
+    assert_eq!(err.code, ErrorCode::FingerprintFailed);
+    let msg = &err.message;
+    assert!(
+        msg.contains("secret.rs") && msg.contains("permissions"),
+        "{msg}"
+    );
+    fs::remove_file(&secret).unwrap();
+    let private = t.path().join("app/src/private");
+    write(&private.join("a.rs"), b"x");
+    chmod(&private, 0o000);
+    let err = fingerprint(&input(t.path())).unwrap_err();
+    assert_eq!(err.code, ErrorCode::FingerprintFailed);
+    assert!(err.message.contains("private"), "{}", err.message);
+    chmod(&private, 0o755); // lets TempDir clean up
+}
+
+#[test]
+fn non_utf8_names_are_hashed_as_bytes() {
+    let t = TempDir::new().unwrap();
+    workspace(t.path());
+    let base = fp(t.path());
+    let name = OsStr::from_bytes(b"caf\xe9.rs");
+    write(&t.path().join("app/src").join(name), b"//");
+    has_bytes(&input(t.path()), b"app/src/caf\xe9.rs", K::File);
+    assert_ne!(fp(t.path()), base);
+}
+
+#[test]
+fn large_file_is_streamed_and_stable() {
+    let t = TempDir::new().unwrap();
+    workspace(t.path());
+    let data = File::create(t.path().join("app/data.bin")).unwrap();
+    let mut data = io::BufWriter::new(data);
+    let block: Vec<u8> = (0..1u32 << 20)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    for n in 0..50u8 {
+        data.write_all(&[n]).unwrap();
+        data.write_all(&block).unwrap();
+    }
+    data.flush().unwrap();
+    let first = fp(t.path());
+    assert_eq!(fp(t.path()), first);
+    assert_ne!(
+        first,
+        TempDir::new()
+            .map(|u| {
+                workspace(u.path());
+                fp(u.path())
+            })
+            .unwrap()
+    );
+}
