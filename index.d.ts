@@ -76,6 +76,15 @@ export interface ResolvedFunction {
   binaryName: string
   /** cargo's target directory (honours CARGO_TARGET_DIR and .cargo/config.toml). */
   targetDirectory: string
+  /**
+   * The folder Docker bundling mounts: the workspace root, or the folder
+   * that also holds its members' path dependencies outside it.
+   */
+  sourceRoot: string
+  /** The workspace root relative to `sourceRoot` (`""` when the same). */
+  workspaceInSource: string
+  /** The workspace root inside the Docker bundling container. */
+  containerWorkspace: string
 }
 
 export declare function resolveFunction(options: ResolveOptions): ResolvedFunction

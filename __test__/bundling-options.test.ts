@@ -109,8 +109,8 @@ describe('command hooks with local bundling', () => {
     // command, which enters the asset hash), then at bundling time with the
     // host's workspace root and CDK's bundling folder.
     expect(calls.slice(0, 2)).toEqual([
-      ['before', '/asset-input', '/asset-output'],
-      ['after', '/asset-input', '/asset-output'],
+      ['before', '/asset-input/single', '/asset-output'],
+      ['after', '/asset-input/single', '/asset-output'],
     ]);
     expect(calls.slice(2).map((c) => c[0])).toEqual(['before', 'after']);
     for (const [, inputDir, outputDir] of calls.slice(2)) {

@@ -25,6 +25,10 @@ import {
 import { copySingle, functionIds, s3KeyOf, synth, tempDir } from './support/synth';
 
 const single = path.join(__dirname, 'fixtures', 'single');
+// `single` depends on `../mini_lambda`: the container gets the folder holding
+// both, and builds the workspace below it.
+const sourceRoot = path.dirname(single);
+const workspace = '/asset-input/single';
 const recorder = dockerRecorder();
 const cacheHome = tempDir('xdg-cache');
 const defaultCache = path.join(cacheHome, 'cdk-lambda-rust', 'cargo-home');
@@ -35,7 +39,7 @@ const defaultCache = path.join(cacheHome, 'cdk-lambda-rust', 'cargo-home');
  */
 function lambdaDirOf(command: string[], triple: string): string {
   const dir = flagValues(command, '--lambda-dir')[0];
-  expect(dir).toMatch(new RegExp(`^/asset-input/target/cdk-lambda-rust-docker/cdk-lambda-rust/${triple}-release-[0-9a-f]{16}$`));
+  expect(dir).toMatch(new RegExp(`^${workspace}/target/cdk-lambda-rust-docker/cdk-lambda-rust/${triple}-release-[0-9a-f]{16}$`));
   return dir;
 }
 
@@ -84,11 +88,11 @@ describe('Docker bundling with the defaults', () => {
     expect(run.some((a) => a === 'ghcr.io/cargo-lambda/cargo-lambda' || a.endsWith(':latest'))).toBe(false);
   });
 
-  test('mounts the workspace at /asset-input, the output folder and the cargo cache, as the host user', () => {
+  test('mounts the workspace and its outside path dependencies at /asset-input, the output folder and the cargo cache, as the host user', () => {
     const { options } = splitRun(run, rust.DEFAULT_DOCKER_IMAGE);
     expect(run.slice(0, 2)).toEqual(['run', '--rm']);
     const m = mounts(options);
-    expect(m['/asset-input']).toBe(single);
+    expect(m['/asset-input']).toBe(sourceRoot);
     expect(path.dirname(m['/asset-output'])).toBe(s.outdir);
     expect(m['/cargo-home']).toBe(defaultCache);
     // Created before Docker ran: a folder Docker creates for a bind mount belongs to root.
@@ -108,9 +112,10 @@ describe('Docker bundling with the defaults', () => {
     expect(command.slice(3)).toEqual([
       'cdk-lambda-rust',
       `${x86Dir}/single-fn/bootstrap`,
+      `${workspace}/target/cdk-lambda-rust-docker`,
       'cargo', 'lambda', 'build', '--release',
       '--target', 'x86_64-unknown-linux-gnu',
-      '--manifest-path', '/asset-input/Cargo.toml',
+      '--manifest-path', `${workspace}/Cargo.toml`,
       '--lambda-dir', x86Dir,
       '--package', 'single-fn',
       '--bin', 'single-fn',
@@ -185,12 +190,13 @@ describe('Docker bundling with every option', () => {
   });
 
   test('the build targets aarch64 with package, bin and extraBuildArgs as separate argv entries', () => {
-    const build = command.slice(5);
+    expect(command[5]).toBe(`${workspace}/target/cdk-lambda-rust-docker`);
+    const build = command.slice(6);
     const armDir = lambdaDirOf(command, 'aarch64-unknown-linux-gnu');
     expect(build).toEqual([
       'cargo', 'lambda', 'build', '--release',
       '--target', 'aarch64-unknown-linux-gnu',
-      '--manifest-path', '/asset-input/Cargo.toml',
+      '--manifest-path', `${workspace}/Cargo.toml`,
       '--lambda-dir', armDir,
       '--package', 'single-fn',
       '--bin', 'single-fn',
@@ -201,8 +207,8 @@ describe('Docker bundling with every option', () => {
 
   test('hooks get the container paths and wrap the build inside the container', () => {
     expect(hookCalls).toEqual([
-      ['before', '/asset-input', '/asset-output'],
-      ['after', '/asset-input', '/asset-output'],
+      ['before', workspace, '/asset-output'],
+      ['after', workspace, '/asset-output'],
     ]);
     const script = command[2];
     const at = (text: string) => {
@@ -210,10 +216,10 @@ describe('Docker bundling with every option', () => {
       expect(i).toBeGreaterThanOrEqual(0);
       return i;
     };
-    const before = at('echo before /asset-input /asset-output && export FROM_HOOK=1');
+    const before = at(`echo before ${workspace} /asset-output && export FROM_HOOK=1`);
     const build = at('"$@"');
     const copy = at('cp "$binary" /asset-output/bootstrap');
-    const after = at('cp /asset-input/Cargo.toml /asset-output/extra.toml');
+    const after = at(`cp ${workspace}/Cargo.toml /asset-output/extra.toml`);
     expect(before).toBeLessThan(build);
     expect(build).toBeLessThan(copy);
     expect(copy).toBeLessThan(after);
@@ -231,7 +237,7 @@ describe('Docker image, file access, failures', () => {
     const run = onlyRun();
     expect(run).toContain('my/image:1');
     expect(run).not.toContain(rust.DEFAULT_DOCKER_IMAGE);
-    expect(splitRun(run, 'my/image:1').command.slice(5, 8)).toEqual(['cargo', 'lambda', 'build']);
+    expect(splitRun(run, 'my/image:1').command.slice(5, 9)).toEqual([`${workspace}/target/cdk-lambda-rust-docker`, 'cargo', 'lambda', 'build']);
   });
 
   test('VOLUME_COPY copies through volumes and mounts no host folder into the build', () => {
@@ -248,7 +254,7 @@ describe('Docker image, file access, failures', () => {
     const helper = calls[2];
     expect(helper.slice(0, 2)).toEqual(['run', '--name']);
     const container = helper[2];
-    expect(calls[3]).toEqual(['cp', `${single}/.`, `${container}:/asset-input`]);
+    expect(calls[3]).toEqual(['cp', `${sourceRoot}/.`, `${container}:/asset-input`]);
     const { options } = splitRun(calls[4], rust.DEFAULT_DOCKER_IMAGE);
     expect(flagValues(options, '--volumes-from')).toEqual([container]);
     expect(flagValues(options, '-v')).toEqual([]);

@@ -141,7 +141,10 @@ describe('the native boundary', () => {
     ['resolveFunction', () => native.resolveFunction({ definingFile: '', id: '../../..' })],
     ['fingerprintFunction', () =>
       native.fingerprintFunction(
-        { manifestPath: '/', workspaceRoot: '/', packageName: '', packageManifestPath: '/nope/Cargo.toml', binaryName: '', targetDirectory: '' },
+        {
+          manifestPath: '/', workspaceRoot: '/', packageName: '', packageManifestPath: '/nope/Cargo.toml', binaryName: '',
+          targetDirectory: '', sourceRoot: '/', workspaceInSource: '', containerWorkspace: '/asset-input',
+        },
         { architecture: 'x86_64', runtime: 'provided.al2023' },
       )],
     ['fingerprintFunction', () =>

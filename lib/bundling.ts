@@ -63,7 +63,10 @@ export class Bundling implements CdkBundlingOptions {
   public static prepare(props: BundlingProps): { code: lambda.AssetCode; bundlingRan: () => boolean } {
     const bundling = new Bundling(props);
     const { assetHashType, assetHash } = Bundling.assetHashFor(props);
-    const code = lambda.Code.fromAsset(props.resolved.workspaceRoot, {
+    // The source folder is what Docker bundling mounts at /asset-input: the
+    // workspace root, or the folder that also holds path dependencies outside
+    // it. With the custom hash, CDK never reads it for hashing.
+    const code = lambda.Code.fromAsset(props.resolved.sourceRoot, {
       assetHashType,
       assetHash,
       bundling,
@@ -145,8 +148,8 @@ function dockerCommand(props: BundlingProps, build: native.BuildOptions): string
   return native.dockerBundlingCommand(
     props.resolved,
     build,
-    hooks?.beforeBundling('/asset-input', '/asset-output') ?? [],
-    hooks?.afterBundling('/asset-input', '/asset-output') ?? [],
+    hooks?.beforeBundling(props.resolved.containerWorkspace, '/asset-output') ?? [],
+    hooks?.afterBundling(props.resolved.containerWorkspace, '/asset-output') ?? [],
   );
 }
 

@@ -1,8 +1,10 @@
 //! The command Docker bundling runs inside the container. CDK mounts the
-//! workspace root at `/asset-input` and collects `/asset-output`. User values
-//! (binary name, cargo arguments) travel as positional arguments of
-//! `bash -c`, so the script text itself holds only our constants and the
-//! user's hook commands, which are shell by design.
+//! asset's source folder at `/asset-input` (the workspace root, or the folder
+//! that also holds its path dependencies outside it) and collects
+//! `/asset-output`. User values (binary name, cargo arguments, folder names)
+//! travel as positional arguments of `bash -c`, so the script text itself
+//! holds only our constants and the user's hook commands, which are shell by
+//! design.
 //!
 //! The script, in order: the `beforeBundling` commands joined with `&&`, the
 //! build (`"$@"`), the copy of the binary to `/asset-output/bootstrap`, then
@@ -11,18 +13,29 @@
 //! bundling does. Each hook group runs in the script's own shell (a `{ }`
 //! group, not a subshell), so a `beforeBundling` `export` reaches the build.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::command::{build_command, tool_output_path, BuildConfig, BuildTargets, PackageManager};
 use crate::errors::{CoreError, CoreResult, ErrorCode};
 
 pub const CONTAINER_INPUT: &str = "/asset-input";
 pub const CONTAINER_OUTPUT: &str = "/asset-output";
+
 /// Docker builds keep their own target directory inside the workspace's
 /// `target/`, so they never thrash the host build's artifacts.
-pub const CONTAINER_TARGET_DIR: &str = "/asset-input/target/cdk-lambda-rust-docker";
+pub fn container_target_dir(workspace_in_container: &Path) -> PathBuf {
+    workspace_in_container.join("target").join("cdk-lambda-rust-docker")
+}
 
-const SCRIPT_BODY: &str = r#"binary="$1"; shift
+/// The workspace root inside the container: `/asset-input` joined with the
+/// workspace's path relative to the asset's source folder.
+pub fn container_workspace(workspace_in_source: &str) -> PathBuf {
+    let mut path = PathBuf::from(CONTAINER_INPUT);
+    path.extend(workspace_in_source.split('/').filter(|p| !p.is_empty() && *p != "."));
+    path
+}
+
+const SCRIPT_BODY: &str = r#"binary="$1"; export CARGO_TARGET_DIR="$2"; shift 2
 "$@"
 mkdir -p /asset-output
 cp "$binary" /asset-output/bootstrap
@@ -38,8 +51,11 @@ fn hook_group(commands: &[String]) -> Option<String> {
     Some(format!("{{ {}\n}} || exit $?", commands.join(" && ")))
 }
 
-/// `["bash", "-c", script, "cdk-lambda-rust", <binary path>, <build argv>...]`.
+/// `["bash", "-c", script, "cdk-lambda-rust", <binary path>, <target dir>, <build argv>...]`.
+/// `workspace_in_source` is the workspace root relative to the asset's
+/// source folder (`""` when they are the same).
 pub fn docker_command(
+    workspace_in_source: &str,
     package: &str,
     binary: &str,
     config: &BuildConfig,
@@ -52,22 +68,23 @@ pub fn docker_command(
             "PackageManagerType.CROSS runs Docker itself and cannot run inside Docker bundling: drop `forceDockerBundling`, or use CARGO_LAMBDA",
         ));
     }
+    let workspace = container_workspace(workspace_in_source);
+    let target_dir = container_target_dir(&workspace);
     let build = build_command(
-        Path::new(CONTAINER_INPUT),
-        Path::new(CONTAINER_TARGET_DIR),
+        &workspace,
+        &target_dir,
         config,
         &BuildTargets { binaries: vec![(package.to_string(), binary.to_string())] },
     );
-    let binary_path = tool_output_path(Path::new(CONTAINER_TARGET_DIR), config, binary);
+    let binary_path = tool_output_path(&target_dir, config, binary);
 
     let mut script = Vec::new();
     if let Some(group) = hook_group(before_bundling) {
         script.push(group);
     }
     script.push("set -eu".to_string());
-    // Set here, after the hooks, so `environment` cannot move the binary away
-    // from where the copy below looks for it.
-    script.push(format!("export CARGO_TARGET_DIR={CONTAINER_TARGET_DIR}"));
+    // CARGO_TARGET_DIR is set after the hooks, so neither they nor
+    // `environment` can move the binary away from where the copy looks.
     script.push(SCRIPT_BODY.to_string());
     script.push("set +eu".to_string());
     if let Some(group) = hook_group(after_bundling) {
@@ -75,6 +92,7 @@ pub fn docker_command(
     }
     let mut argv = vec!["bash".to_string(), "-c".to_string(), script.join("\n"), "cdk-lambda-rust".to_string()];
     argv.push(binary_path.to_string_lossy().into_owned());
+    argv.push(target_dir.to_string_lossy().into_owned());
     argv.push(build.program);
     argv.extend(build.args);
     Ok(argv)
@@ -96,15 +114,17 @@ mod tests {
 
     #[test]
     fn user_values_are_positional_arguments_not_script_text() {
-        let argv = docker_command("pkg", "my_fn", &config(), &[], &[]).unwrap();
+        let argv = docker_command("", "pkg", "my_fn", &config(), &[], &[]).unwrap();
         assert_eq!(&argv[..2], ["bash", "-c"]);
         assert!(!argv[2].contains("touch"), "script must not contain user values: {}", argv[2]);
         assert!(!argv[2].contains("my_fn"));
-        let lambda_dir = crate::command::config_dir(Path::new(CONTAINER_TARGET_DIR), &config()).to_string_lossy().into_owned();
+        let target_dir = "/asset-input/target/cdk-lambda-rust-docker";
+        assert_eq!(argv[5], target_dir);
+        let lambda_dir = crate::command::config_dir(Path::new(target_dir), &config()).to_string_lossy().into_owned();
         assert!(lambda_dir.starts_with("/asset-input/target/cdk-lambda-rust-docker/cdk-lambda-rust/aarch64-unknown-linux-gnu-release-"));
         assert_eq!(argv[4], format!("{lambda_dir}/my_fn/bootstrap"));
         assert_eq!(
-            argv[5..].join(" "),
+            argv[6..].join(" "),
             format!(
                 "cargo lambda build --release --target aarch64-unknown-linux-gnu --manifest-path /asset-input/Cargo.toml \
                  --lambda-dir {lambda_dir} --package pkg --bin my_fn --features $(touch /tmp/x); echo"
@@ -114,7 +134,7 @@ mod tests {
 
     #[test]
     fn hooks_wrap_the_build_in_order() {
-        let argv = docker_command("p", "b", &config(), &["echo a".into(), "echo b".into()], &["echo c".into()]).unwrap();
+        let argv = docker_command("", "p", "b", &config(), &["echo a".into(), "echo b".into()], &["echo c".into()]).unwrap();
         let script = &argv[2];
         let a = script.find("echo a && echo b").unwrap();
         let build = script.find("\"$@\"").unwrap();
@@ -127,7 +147,7 @@ mod tests {
         // Run the generated script with a stand-in for cargo, on the host:
         // it proves quoting, not Docker.
         let dir = tempfile::tempdir().unwrap();
-        let mut argv = docker_command("p", "b", &config(), &[], &[]).unwrap();
+        let mut argv = docker_command("", "p", "b", &config(), &[], &[]).unwrap();
         let script = argv[2].replace("/asset-output", &dir.path().join("out").to_string_lossy());
         let built = dir.path().join("built");
         std::fs::write(&built, "ELF").unwrap();
@@ -138,11 +158,12 @@ mod tests {
             .arg(script)
             .arg("cdk-lambda-rust")
             .arg(&argv[4])
+            .arg(dir.path().join("target"))
             .arg("sh")
             .arg("-c")
             .arg("printf '%s\\n' \"$@\" > \"$LOG\"")
             .arg("sh")
-            .args(&argv[7..])
+            .args(&argv[8..])
             .env("LOG", &log)
             .status()
             .unwrap();
@@ -159,7 +180,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
         let strings = |v: &[&str]| v.iter().map(|s| s.replace("OUT", &out.to_string_lossy())).collect::<Vec<_>>();
-        let argv = docker_command("p", "b", &config(), &strings(before), &strings(after)).unwrap();
+        let argv = docker_command("", "p", "b", &config(), &strings(before), &strings(after)).unwrap();
         let script = argv[2].replace("/asset-output", &out.to_string_lossy());
         let built = dir.path().join("built");
         std::fs::write(&built, "ELF").unwrap();
@@ -168,11 +189,12 @@ mod tests {
             .arg(script)
             .arg("cdk-lambda-rust")
             .arg(&built)
+            .arg(dir.path().join("target"))
             .arg("sh")
             .arg("-c")
             .arg(stub)
             .arg("sh")
-            .args(&argv[7..])
+            .args(&argv[8..])
             .env("DIR", dir.path())
             .current_dir(dir.path())
             .status()
@@ -231,6 +253,16 @@ mod tests {
     fn cross_cannot_run_inside_docker() {
         let mut c = config();
         c.package_manager = PackageManager::Cross;
-        assert_eq!(docker_command("p", "b", &c, &[], &[]).unwrap_err().code, ErrorCode::InvalidOption);
+        assert_eq!(docker_command("", "p", "b", &c, &[], &[]).unwrap_err().code, ErrorCode::InvalidOption);
+    }
+
+    #[test]
+    fn a_workspace_below_the_source_folder_is_built_there() {
+        let argv = docker_command("apps/my app", "p", "b", &config(), &[], &[]).unwrap();
+        let reference = docker_command("", "p", "b", &config(), &[], &[]).unwrap();
+        assert_eq!(argv[2], reference[2], "folder names never enter the script text");
+        assert_eq!(argv[5], "/asset-input/apps/my app/target/cdk-lambda-rust-docker");
+        assert!(argv.contains(&"/asset-input/apps/my app/Cargo.toml".to_string()), "{argv:?}");
+        assert_eq!(container_workspace("./a//b/"), Path::new("/asset-input/a/b"));
     }
 }

@@ -114,8 +114,8 @@ proptest! {
     fn user_values_never_become_docker_script_text(arg in "\\PC{1,12}", bin in name()) {
         // The script text must not depend on user values at all: they travel
         // as positional arguments.
-        let argv = docker_command("pkg", &bin, &config(vec![arg.clone()], vec![]), &[], &[]).unwrap();
-        let reference = docker_command("other", "x", &config(vec!["y".into()], vec![]), &[], &[]).unwrap();
+        let argv = docker_command("", "pkg", &bin, &config(vec![arg.clone()], vec![]), &[], &[]).unwrap();
+        let reference = docker_command("", "other", "x", &config(vec!["y".into()], vec![]), &[], &[]).unwrap();
         prop_assert_eq!(&argv[2], &reference[2]);
         prop_assert_eq!(argv.last().unwrap(), &arg);
     }

@@ -180,3 +180,30 @@ pub fn source_package_dirs(ws: &WorkspaceInfo, package: &PackageInfo, env: &[(St
     seen.sort();
     Ok(seen)
 }
+
+/// The folder holding the workspace root and every path dependency of its
+/// members, transitively: what a build that sees only one folder (Docker
+/// bundling) must be given. When the only common folder is `/`, the
+/// workspace root is returned (mounting `/` is never right) and outside path
+/// dependencies stay invisible there.
+pub fn source_root(ws: &WorkspaceInfo, env: &[(String, String)]) -> CoreResult<PathBuf> {
+    let mut root = ws.workspace_root.clone();
+    for member in &ws.members {
+        for dir in source_package_dirs(ws, member, env)? {
+            root = common_ancestor(&root, &crate::entry::absolute(Path::new("/"), &dir));
+        }
+    }
+    Ok(if root.parent().is_none() { ws.workspace_root.clone() } else { root })
+}
+
+fn common_ancestor(a: &Path, b: &Path) -> PathBuf {
+    a.components().zip(b.components()).take_while(|(x, y)| x == y).map(|(x, _)| x.as_os_str()).collect()
+}
+
+/// `path` relative to `base` with `/` separators (`""` when equal), for a
+/// `path` inside `base`.
+pub fn relative_inside(base: &Path, path: &Path) -> String {
+    path.strip_prefix(base)
+        .map(|rel| rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/"))
+        .unwrap_or_default()
+}

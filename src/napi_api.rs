@@ -16,7 +16,7 @@ use crate::docker;
 use crate::entry::{absolute, find_manifest, select_binary, EntryRequest};
 use crate::errors::{CoreError, CoreResult, ErrorCode};
 use crate::asset_hash::function_asset_hash;
-use crate::metadata::load_workspace;
+use crate::metadata::{load_workspace, relative_inside, source_root};
 use crate::target::Arch;
 
 fn guarded<T>(f: impl FnOnce() -> CoreResult<T>) -> napi::Result<T> {
@@ -67,6 +67,13 @@ pub struct ResolvedFunction {
     pub binary_name: String,
     /// cargo's target directory (honours CARGO_TARGET_DIR and .cargo/config.toml).
     pub target_directory: String,
+    /// The folder Docker bundling mounts: the workspace root, or the folder
+    /// that also holds its members' path dependencies outside it.
+    pub source_root: String,
+    /// The workspace root relative to `sourceRoot` (`""` when the same).
+    pub workspace_in_source: String,
+    /// The workspace root inside the Docker bundling container.
+    pub container_workspace: String,
 }
 
 /// How a function is built.
@@ -134,7 +141,12 @@ pub fn resolve_function(options: ResolveOptions) -> napi::Result<ResolvedFunctio
         let env = sorted_env(&options.environment);
         let ws = load_workspace(&manifest, &env)?;
         let selection = select_binary(&ws, &manifest, options.binary_name.as_deref())?;
+        let source_root = source_root(&ws, &env)?;
+        let workspace_in_source = relative_inside(&source_root, &ws.workspace_root);
         Ok(ResolvedFunction {
+            source_root: source_root.to_string_lossy().into_owned(),
+            container_workspace: docker::container_workspace(&workspace_in_source).to_string_lossy().into_owned(),
+            workspace_in_source,
             manifest_path: manifest.to_string_lossy().into_owned(),
             workspace_root: ws.workspace_root.to_string_lossy().into_owned(),
             package_name: selection.package.name.clone(),
@@ -255,7 +267,7 @@ pub fn docker_bundling_command(
             None => PackageManager::CargoLambda,
         };
         let config = build_config(&build, pm)?;
-        docker::docker_command(&resolved.package_name, &resolved.binary_name, &config, &before_bundling, &after_bundling)
+        docker::docker_command(&resolved.workspace_in_source, &resolved.package_name, &resolved.binary_name, &config, &before_bundling, &after_bundling)
     })
 }
 

@@ -140,3 +140,16 @@ fn lambda_members_are_told_apart_from_libraries() {
     assert!(lambda.contains(&("alpha", true)) && lambda.contains(&("beta", true)), "{lambda:?}");
     assert!(lambda.contains(&("shared", false)), "{lambda:?}");
 }
+
+#[test]
+fn the_source_root_holds_path_dependencies_outside_the_workspace() {
+    use crate::metadata::{relative_inside, source_root};
+    let ws = load_workspace(&fixtures().join("workspace/Cargo.toml"), &[]).unwrap();
+    // `mini_lambda` sits next to the workspace, so both live in `fixtures/`.
+    let root = source_root(&ws, &[]).unwrap();
+    assert_eq!(root, fixtures());
+    assert_eq!(relative_inside(&root, &ws.workspace_root), "workspace");
+    let lone = load_workspace(&fixtures().join("mini_lambda/Cargo.toml"), &[]).unwrap();
+    assert_eq!(source_root(&lone, &[]).unwrap(), fixtures().join("mini_lambda"));
+    assert_eq!(relative_inside(&lone.workspace_root, &lone.workspace_root), "");
+}
