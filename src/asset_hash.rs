@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::command::BuildConfig;
 use crate::errors::{CoreError, CoreResult, ErrorCode};
 use crate::fingerprint::{fingerprint, FingerprintInput};
-use crate::metadata::{load_workspace, source_package_dirs};
+use crate::metadata::{load_workspace, source_package_dirs, PackageInfo, WorkspaceInfo};
 
 /// Workspace-level files that change what cargo builds.
 pub const WORKSPACE_FILES: [&str; 6] =
@@ -36,13 +36,19 @@ pub fn function_asset_hash(
         binary.len(),
         binary
     );
+    sources_digest(&ws, package, &config.environment, &config_text)
+}
+
+/// The digest of the files that feed `package`'s binaries (its own, its path
+/// dependencies', the workspace-level files), mixed with `config_text`.
+pub fn sources_digest(ws: &WorkspaceInfo, package: &PackageInfo, env: &[(String, String)], config_text: &str) -> CoreResult<String> {
     let root = ws.workspace_root.clone();
     let input = FingerprintInput {
         workspace_root: &root,
-        package_dirs: source_package_dirs(&ws, package, &config.environment)?,
+        package_dirs: source_package_dirs(ws, package, env)?,
         extra_files: WORKSPACE_FILES.iter().map(|f| root.join(f)).collect(),
         excluded_dirs: vec![ws.target_directory.clone()],
-        config: &config_text,
+        config: config_text,
     };
     fingerprint(&input)
 }

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use crate::artifact;
+use crate::asset_hash::sources_digest;
 use crate::command::{build_command, built_binary_path, tool_output_path, BuildConfig, BuildTargets};
 use crate::elf;
 use crate::errors::{CoreError, CoreResult, ErrorCode};
@@ -75,10 +76,23 @@ pub struct BundleReport {
 
 type BuildKey = (PathBuf, BuildConfig);
 
-/// Binaries built by this process, per workspace and configuration.
-fn built_binaries() -> &'static Mutex<HashMap<BuildKey, HashSet<String>>> {
-    static BUILT: OnceLock<Mutex<HashMap<BuildKey, HashSet<String>>>> = OnceLock::new();
+/// Binaries built by this process, per workspace and configuration, each with
+/// the digest of its package's sources when it was built: a process that
+/// synthesizes again after an edit (jest --watch, an app that synthesizes
+/// twice) must rebuild, not reuse.
+type Built = HashMap<BuildKey, HashMap<String, String>>;
+
+fn built_binaries() -> &'static Mutex<Built> {
+    static BUILT: OnceLock<Mutex<Built>> = OnceLock::new();
     BUILT.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// The digest of the sources that feed `package`'s binaries, now.
+fn package_sources(ws: &WorkspaceInfo, package: &str, env: &[(String, String)]) -> CoreResult<String> {
+    let info = ws.members.iter().find(|p| p.name == package).ok_or_else(|| {
+        CoreError::new(ErrorCode::InternalError, format!("package `{package}` is not in the workspace at {}", ws.workspace_root.display()))
+    })?;
+    sources_digest(ws, info, env, "")
 }
 
 pub fn bundle(req: &BundleRequest) -> CoreResult<BundleReport> {
@@ -122,19 +136,30 @@ pub fn bundle(req: &BundleRequest) -> CoreResult<BundleReport> {
 
 fn ensure_built(req: &BundleRequest) -> CoreResult<BuildOutcome> {
     let key: BuildKey = (req.workspace_root.clone(), req.config.clone());
-    let already = built_binaries().lock().unwrap_or_else(|e| e.into_inner()).get(&key).is_some_and(|b| b.contains(&req.binary));
-    if already && built_binary_path(&req.target_directory, &req.config, &req.binary).is_file() {
-        return Ok(BuildOutcome::Reused);
+    let env = &req.config.environment;
+    let ws = load_workspace(&req.workspace_root.join("Cargo.toml"), env)?;
+    let recorded = built_binaries().lock().unwrap_or_else(|e| e.into_inner()).get(&key).and_then(|b| b.get(&req.binary).cloned());
+    if let Some(digest_then) = recorded {
+        let unchanged = package_sources(&ws, &req.package, env)? == digest_then;
+        if unchanged && built_binary_path(&req.target_directory, &req.config, &req.binary).is_file() {
+            return Ok(BuildOutcome::Reused);
+        }
     }
     runner::check_target_installed(&req.config.triple, &req.workspace_root, &req.config.environment)?;
     let own = vec![(req.package.clone(), req.binary.clone())];
     let first_of_config = !built_binaries().lock().unwrap_or_else(|e| e.into_inner()).contains_key(&key);
     let planned = if req.scope == BuildScope::Workspace && first_of_config {
-        let ws = load_workspace(&req.workspace_root.join("Cargo.toml"), &req.config.environment)?;
         plan_shared_build(&ws, &req.package, &req.binary)
     } else {
         own.clone()
     };
+    // Digests taken before the build: the sources it compiles.
+    let mut digests: HashMap<String, String> = HashMap::new();
+    for (package, _) in &planned {
+        if !digests.contains_key(package) {
+            digests.insert(package.clone(), package_sources(&ws, package, env)?);
+        }
+    }
     let built = match run_build(req, &planned) {
         Ok(()) => planned,
         Err(shared_failure) if planned.len() > 1 => {
@@ -152,12 +177,11 @@ fn ensure_built(req: &BundleRequest) -> CoreResult<BuildOutcome> {
         Err(e) => return Err(e),
     };
     let count = built.len();
-    built_binaries()
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .entry(key)
-        .or_default()
-        .extend(built.into_iter().map(|(_, bin)| bin));
+    let mut all = built_binaries().lock().unwrap_or_else(|e| e.into_inner());
+    let record = all.entry(key).or_default();
+    for (package, bin) in built {
+        record.insert(bin, digests[&package].clone());
+    }
     Ok(BuildOutcome::Built { binaries: count })
 }
 

@@ -75,18 +75,24 @@ pub fn load_workspace(manifest: &Path, env: &[(String, String)]) -> CoreResult<A
     if let Some(hit) = cache().lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
         return Ok(hit.clone());
     }
-    let info = Arc::new(run_cargo_metadata(manifest, env)?);
+    let mut info = run_cargo_metadata(manifest, manifest.parent().unwrap_or(Path::new("/")), env)?;
+    // Builds run from the workspace root, and cargo resolves a relative
+    // CARGO_TARGET_DIR and finds `.cargo/config.toml` from its working
+    // directory: read the workspace from there too, or the target directory
+    // reported for a member's manifest could differ from the build's.
+    if manifest.parent() != Some(info.workspace_root.as_path()) {
+        let root = info.workspace_root.clone();
+        info = run_cargo_metadata(manifest, &root, env)?;
+    }
+    let info = Arc::new(info);
     cache().lock().unwrap_or_else(|e| e.into_inner()).insert(key, info.clone());
     Ok(info)
 }
 
-fn run_cargo_metadata(manifest: &Path, env: &[(String, String)]) -> CoreResult<WorkspaceInfo> {
+fn run_cargo_metadata(manifest: &Path, cwd: &Path, env: &[(String, String)]) -> CoreResult<WorkspaceInfo> {
     let mut cmd = MetadataCommand::new();
-    cmd.manifest_path(manifest).no_deps();
-    if let Some(dir) = manifest.parent() {
-        // cargo reads `.cargo/config.toml` from the working directory upwards.
-        cmd.current_dir(dir);
-    }
+    // cargo reads `.cargo/config.toml` from the working directory upwards.
+    cmd.manifest_path(manifest).no_deps().current_dir(cwd);
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -5,14 +5,14 @@
 // the addon and the tools it spawns never see), to run synths in parallel, or
 // to kill one mid-build.
 // Usage: node child-app.js <outdir> <spec JSON>
-//   spec: { functions: [{ id, entry, binaryName?, architecture?: 'x86_64'|'arm64', bundling? }] }
+//   spec: { context?: {...}, functions: [{ id, entry, binaryName?, architecture?: 'x86_64'|'arm64', bundling? }] }
 const { App, Stack } = require('aws-cdk-lib');
 const lambda = require('aws-cdk-lib/aws-lambda');
 const rust = require('../../dist');
 
 const [outdir, specJson] = process.argv.slice(2);
 const spec = JSON.parse(specJson);
-const app = new App({ outdir });
+const app = new App({ outdir, context: spec.context });
 const stack = new Stack(app, 'TestStack');
 for (const fn of spec.functions) {
   new rust.RustFunction(stack, fn.id, {

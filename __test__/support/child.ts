@@ -14,6 +14,8 @@ export interface ChildFunction {
 }
 
 export interface ChildAppSpec {
+  /** App context, e.g. `{ 'aws:cdk:bundling-stacks': [] }`. */
+  readonly context?: Record<string, unknown>;
   readonly functions: ChildFunction[];
 }
 

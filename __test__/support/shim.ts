@@ -1,7 +1,9 @@
 /**
  * A PATH shim for counting (and pausing) build tool invocations: a folder put
  * first on PATH with a `cargo-lambda` script that logs each call, optionally
- * waits, then runs the real cargo-lambda.
+ * waits, then runs the real cargo-lambda. Give `path` to a child process
+ * (support/child.ts): jest hands each test file a copy of process.env, which
+ * the native addon never sees.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -35,15 +37,4 @@ export function cargoLambdaShim(opts: { delaySeconds?: number } = {}): Shim {
     path: `${dir}${path.delimiter}${process.env.PATH}`,
     calls: () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('build')) : []),
   };
-}
-
-/** Runs `fn` with PATH starting with the shim, restoring PATH afterwards. */
-export function withPath<T>(newPath: string, fn: () => T): T {
-  const saved = process.env.PATH;
-  process.env.PATH = newPath;
-  try {
-    return fn();
-  } finally {
-    process.env.PATH = saved;
-  }
 }
