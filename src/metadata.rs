@@ -58,22 +58,36 @@ impl WorkspaceInfo {
     }
 }
 
-type CacheKey = (PathBuf, Option<SystemTime>, Vec<(String, String)>);
+type CacheKey = (PathBuf, Vec<(String, String)>);
 
-fn cache() -> &'static Mutex<HashMap<CacheKey, Arc<WorkspaceInfo>>> {
-    static CACHE: OnceLock<Mutex<HashMap<CacheKey, Arc<WorkspaceInfo>>>> = OnceLock::new();
+/// A workspace as read, with the mtimes of the manifests it was read from.
+struct Cached {
+    info: Arc<WorkspaceInfo>,
+    stamps: Vec<(PathBuf, Option<SystemTime>)>,
+}
+
+fn cache() -> &'static Mutex<HashMap<CacheKey, Arc<Cached>>> {
+    static CACHE: OnceLock<Mutex<HashMap<CacheKey, Arc<Cached>>>> = OnceLock::new();
     CACHE.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
-/// Reads the workspace that `manifest` belongs to. `env` is the build
-/// environment: it can move the target directory (`CARGO_TARGET_DIR`), so it
-/// is part of the cache key. The manifest's mtime is too, so an edited
-/// Cargo.toml is read again.
+fn mtime(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Reads the workspace that `manifest` belongs to, once per workspace for the
+/// life of the process: the answer is also filed under the root's and every
+/// member's manifest, so N functions of a workspace cost one `cargo metadata`.
+/// `env` is the build environment (it can move the target directory), so it
+/// is part of the key. An edit to any of the workspace's manifests (seen by
+/// its mtime) makes cargo read it again.
 pub fn load_workspace(manifest: &Path, env: &[(String, String)]) -> CoreResult<Arc<WorkspaceInfo>> {
-    let mtime = std::fs::metadata(manifest).and_then(|m| m.modified()).ok();
-    let key = (manifest.to_path_buf(), mtime, env.to_vec());
-    if let Some(hit) = cache().lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-        return Ok(hit.clone());
+    let key = (manifest.to_path_buf(), env.to_vec());
+    let hit = cache().lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
+    if let Some(hit) = hit {
+        if hit.stamps.iter().all(|(path, then)| mtime(path) == *then) {
+            return Ok(hit.info.clone());
+        }
     }
     let mut info = run_cargo_metadata(manifest, manifest.parent().unwrap_or(Path::new("/")), env)?;
     // Builds run from the workspace root, and cargo resolves a relative
@@ -84,12 +98,30 @@ pub fn load_workspace(manifest: &Path, env: &[(String, String)]) -> CoreResult<A
         let root = info.workspace_root.clone();
         info = run_cargo_metadata(manifest, &root, env)?;
     }
-    let info = Arc::new(info);
-    cache().lock().unwrap_or_else(|e| e.into_inner()).insert(key, info.clone());
-    Ok(info)
+    let root_manifest = info.root_manifest();
+    let mut manifests: Vec<PathBuf> = info.members.iter().map(|p| p.manifest_path.clone()).collect();
+    manifests.push(root_manifest);
+    manifests.push(manifest.to_path_buf());
+    manifests.sort();
+    manifests.dedup();
+    let cached = Arc::new(Cached { info: Arc::new(info), stamps: manifests.iter().map(|m| (m.clone(), mtime(m))).collect() });
+    let mut all = cache().lock().unwrap_or_else(|e| e.into_inner());
+    for m in manifests {
+        all.insert((m, env.to_vec()), cached.clone());
+    }
+    Ok(cached.info.clone())
 }
 
+/// The folders this process has run `cargo metadata` in, one entry per run
+/// (for tests).
+pub fn metadata_runs_under(dir: &Path) -> usize {
+    METADATA_RUNS.lock().unwrap_or_else(|e| e.into_inner()).iter().filter(|cwd| cwd.starts_with(dir)).count()
+}
+
+static METADATA_RUNS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
 fn run_cargo_metadata(manifest: &Path, cwd: &Path, env: &[(String, String)]) -> CoreResult<WorkspaceInfo> {
+    METADATA_RUNS.lock().unwrap_or_else(|e| e.into_inner()).push(cwd.to_path_buf());
     let mut cmd = MetadataCommand::new();
     // cargo reads `.cargo/config.toml` from the working directory upwards.
     cmd.manifest_path(manifest).no_deps().current_dir(cwd);

@@ -153,3 +153,32 @@ fn the_source_root_holds_path_dependencies_outside_the_workspace() {
     assert_eq!(source_root(&lone, &[]).unwrap(), fixtures().join("mini_lambda"));
     assert_eq!(relative_inside(&lone.workspace_root, &lone.workspace_root), "");
 }
+
+#[test]
+fn one_cargo_metadata_serves_every_member_and_an_edit_refreshes_it() {
+    use crate::metadata::metadata_runs_under;
+    let dir = tempfile::tempdir().unwrap();
+    let copy = |name: &str| {
+        let status = std::process::Command::new("cp").arg("-r").arg(fixtures().join(name)).arg(dir.path()).status().unwrap();
+        assert!(status.success());
+    };
+    copy("workspace");
+    copy("mini_lambda");
+    let root = dir.path().join("workspace");
+    // A unique environment keeps this test's cache entries its own.
+    let env = vec![("CDK_LAMBDA_RUST_TEST".to_string(), "metadata-cache".to_string())];
+    let ws = load_workspace(&root.join("Cargo.toml"), &env).unwrap();
+    for member in ["alpha", "beta", "shared"] {
+        let again = load_workspace(&root.join("members").join(member).join("Cargo.toml"), &env).unwrap();
+        assert_eq!(again.workspace_root, ws.workspace_root);
+    }
+    assert_eq!(metadata_runs_under(dir.path()), 1, "one cargo metadata for the whole workspace");
+    // Editing a member manifest (a new binary) is seen on the next call.
+    let alpha = root.join("members/alpha/Cargo.toml");
+    let text = std::fs::read_to_string(&alpha).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&alpha, text.replace("[dependencies]", "[[bin]]\nname = \"alpha-admin\"\npath = \"src/main.rs\"\n\n[[bin]]\nname = \"alpha\"\npath = \"src/main.rs\"\n\n[dependencies]")).unwrap();
+    let refreshed = load_workspace(&root.join("Cargo.toml"), &env).unwrap();
+    let bins = &refreshed.members.iter().find(|p| p.name == "alpha").unwrap().bins;
+    assert!(bins.contains(&"alpha-admin".to_string()), "{bins:?}");
+}
