@@ -203,7 +203,10 @@ fn unreadable_file_or_folder_fails_with_fingerprint_failed() {
     write(&secret, b"x");
     chmod(&secret, 0o000);
     if File::open(&secret).is_ok() {
-        return; // root reads everything
+        // Root reads everything: run this very test again as `nobody`, so CI
+        // (which runs as root) checks the real permission error too.
+        rerun_as_nobody("fingerprint::tests::unreadable_file_or_folder_fails_with_fingerprint_failed");
+        return;
     }
     let err = fingerprint(&input(t.path())).unwrap_err();
     assert_eq!(err.code, ErrorCode::FingerprintFailed);
@@ -258,4 +261,25 @@ fn large_file_is_streamed_and_stable() {
             })
             .unwrap()
     );
+}
+
+/// Re-runs one test of this binary as uid/gid 65534 through `setpriv`, and
+/// asserts it passed. Skips (with a note) where `setpriv` is missing or we are
+/// already unprivileged.
+fn rerun_as_nobody(test: &str) {
+    if std::env::var_os("CDK_LAMBDA_RUST_AS_NOBODY").is_some() {
+        panic!("running as nobody, yet a 0o000 file was readable");
+    }
+    let exe = std::env::current_exe().unwrap();
+    let status = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&exe)
+        .args([test, "--exact", "--quiet"])
+        .env("CDK_LAMBDA_RUST_AS_NOBODY", "1")
+        .env("TMPDIR", "/tmp")
+        .status();
+    match status {
+        Ok(status) => assert!(status.success(), "the test failed when run as nobody"),
+        Err(e) => eprintln!("setpriv unavailable ({e}): unreadable-file check not run"),
+    }
 }
