@@ -10,7 +10,7 @@ import * as rust from '../lib';
 import { MyConstruct } from './fixtures/default_entry/my-construct';
 import { qemuRunner } from './support/qemu';
 import { invokeBootstrap } from './support/runtime-api';
-import { assetZipOf, bootstrapOf, functionIds, synth } from './support/synth';
+import { assetZipOf, bootstrapOf, errorOf, functionIds, synth } from './support/synth';
 import { zipEntries } from './support/zip';
 
 const fixtures = path.join(__dirname, 'fixtures');
@@ -85,13 +85,8 @@ describe('errors a user can act on', () => {
   });
 
   test('a missing crate says where it looked, with a stable code', () => {
-    let error: any;
-    try {
-      synth((stack) => new rust.RustFunction(stack, 'Missing', { entry: path.join(fixtures, 'does-not-exist') }));
-    } catch (e) {
-      error = e;
-    }
-    expect(error?.code).toBe('ENTRY_NOT_FOUND');
-    expect(error?.message).toContain(path.join(fixtures, 'does-not-exist'));
+    const error = errorOf(() => synth((stack) => new rust.RustFunction(stack, 'Missing', { entry: path.join(fixtures, 'does-not-exist') })));
+    expect(error.code).toBe('ENTRY_NOT_FOUND');
+    expect(error.message).toContain(path.join(fixtures, 'does-not-exist'));
   });
 });

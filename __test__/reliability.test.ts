@@ -10,7 +10,7 @@ import * as native from '../lib/native';
 import { invokeBootstrap } from './support/runtime-api';
 import { cargoLambdaShim } from './support/shim';
 import { finished, startAppInChild } from './support/child';
-import { bootstrapOf, copySingle, functionIds, synth, tempDir } from './support/synth';
+import { bootstrapOf, copySingle, errorOf, functionIds, synth, tempDir } from './support/synth';
 import { zipEntries } from './support/zip';
 
 const fixtures = path.join(__dirname, 'fixtures');
@@ -30,13 +30,7 @@ describe('a failed build', () => {
 
   test('shows cargo diagnostics, leaves no asset, and a fixed source then synthesizes', async () => {
     fs.writeFileSync(main, good + '\nfn broken() -> u32 { undefined_name }\n');
-    let error: any;
-    try {
-      synth((stack) => new rust.RustFunction(stack, 'Broken', { entry: crate }), { outdir });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeDefined();
+    const error = errorOf(() => synth((stack) => new rust.RustFunction(stack, 'Broken', { entry: crate }), { outdir }));
     expect(error.message).toContain('[BUILD_FAILED]');
     expect(error.message).toMatch(/exit status \d+/);
     expect(error.message).toContain('error[E0425]: cannot find value `undefined_name`');
@@ -97,13 +91,8 @@ describe('no injection', () => {
   });
 
   test.each(['$(touch /tmp/cdk-lambda-rust-pwned)', 'a b', 'x;y', 'a\nb', '-rf', ''])('binaryName %j is refused up front', (binaryName) => {
-    let error: any;
-    try {
-      synth((stack) => new rust.RustFunction(stack, 'Bad', { entry: path.join(fixtures, 'single'), binaryName }));
-    } catch (e) {
-      error = e;
-    }
-    expect(error?.code).toBe('INVALID_OPTION');
+    const error = errorOf(() => synth((stack) => new rust.RustFunction(stack, 'Bad', { entry: path.join(fixtures, 'single'), binaryName })));
+    expect(error.code).toBe('INVALID_OPTION');
     expect(fs.existsSync('/tmp/cdk-lambda-rust-pwned')).toBe(false);
   });
 });
@@ -154,13 +143,7 @@ describe('the native boundary', () => {
     ['verifyBootstrap', () => native.verifyBootstrap('/dev/null', 'x86_64', 'provided.al2023')],
     ['detectPackageManager', () => native.detectPackageManager('make')],
   ])('%s turns hostile input into a coded error, not a crash', (_, call) => {
-    let error: any;
-    try {
-      call();
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeDefined();
+    const error = errorOf(call);
     expect(error.code).toMatch(/^[A-Z_]+$/);
     expect(error.code).not.toBe('INTERNAL_ERROR');
     expect(error.message.length).toBeGreaterThan(10);

@@ -19,19 +19,9 @@ import * as rust from '../lib';
 import * as native from '../lib/native';
 import { qemuRunner } from './support/qemu';
 import { invokeBootstrap } from './support/runtime-api';
-import { bootstrapOf, copyFixtures, copySingle, functionIds, s3KeyOf, synth, Synthesized, tempDir } from './support/synth';
+import { bootstrapOf, copyFixtures, copySingle, errorOf, functionIds, s3KeyOf, synth, Synthesized, tempDir } from './support/synth';
 
 const fixtures = path.join(__dirname, 'fixtures');
-
-/** The error `fn` throws (fails the test when it throws none). */
-function errorOf(fn: () => unknown): any {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error, but none was thrown');
-}
 
 /** The logical id of the function whose construct id is `id`. */
 function idOf(s: Synthesized, id: string): string {

@@ -9,19 +9,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as rust from '../lib';
 import * as native from '../lib/native';
-import { bootstrapOf, functionIds, synth, tempDir } from './support/synth';
+import { bootstrapOf, errorOf, functionIds, synth, tempDir } from './support/synth';
 
 const fixtures = path.join(__dirname, 'fixtures');
-
-/** The error `fn` throws (fails the test when it throws none). */
-function errorOf(fn: () => unknown): any {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error, but none was thrown');
-}
 
 type Version = [number, number];
 

@@ -75,3 +75,13 @@ export function copyFixtures(parent: string, ...names: string[]): string {
 export function copySingle(parent: string): string {
   return copyFixtures(parent, 'single', 'mini_lambda');
 }
+
+/** The error `fn` throws (fails the test when it throws none). */
+export function errorOf(fn: () => unknown): any {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected an error, but none was thrown');
+}
