@@ -8,5 +8,6 @@ module.exports = {
   // small CI machines so cargo builds do not fight over two cores.
   testTimeout: 600_000,
   maxWorkers: 1,
+  reporters: ['default', '<rootDir>/__test__/support/summary-reporter.js'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '__test__/tsconfig.json' }] },
 };
