@@ -29,7 +29,7 @@ const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
 
-const repo = path.resolve(__dirname, '..', '..');
+const { repo, gitCommit } = require('../common');
 const work = path.join(repo, 'bench', 'work', 'hash');
 const root = path.join(work, 'ws');
 // aws-cdk-lib reads os.homedir() (i.e. $HOME) when it first fingerprints.
@@ -235,16 +235,6 @@ function pad(text, label, rand) {
   let out = text;
   while (out.length < FILE_BYTES) out += `// ${label} ${rand().toString(16)}\n`;
   return out.slice(0, FILE_BYTES - 1) + '\n';
-}
-
-function gitCommit() {
-  try {
-    const sha = execFileSync('git', ['-C', repo, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['-C', repo, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim();
-    return dirty ? `${sha} (+ uncommitted changes)` : sha;
-  } catch {
-    return 'unknown';
-  }
 }
 
 function ms(ns) {

@@ -40,7 +40,7 @@ const path = require('path');
 const crypto = require('crypto');
 const { execFileSync, spawnSync } = require('child_process');
 
-const repo = path.resolve(__dirname, '..', '..');
+const { repo, gitCommit } = require('../common');
 const work = path.join(repo, 'bench', 'work', 'synth');
 const template = path.join(work, 'template');
 const shimDir = path.join(work, 'shim');
@@ -513,16 +513,6 @@ function run(cmd, args) {
 function capture(cmd, args) {
   try {
     return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0];
-  } catch {
-    return 'unknown';
-  }
-}
-
-function gitCommit() {
-  try {
-    const sha = execFileSync('git', ['-C', repo, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['-C', repo, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim();
-    return dirty ? `${sha} (+ uncommitted changes)` : sha;
   } catch {
     return 'unknown';
   }
