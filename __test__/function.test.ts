@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration } from 'aws-cdk-lib';
+import { AssetHashType, Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rust from '../lib';
 import { MyConstruct } from './fixtures/default_entry/my-construct';
@@ -79,9 +79,21 @@ describe('explicit entry', () => {
 
 describe('errors a user can act on', () => {
   test('a non OS-only runtime is refused', () => {
-    expect(() =>
+    const error = errorOf(() =>
       synth((stack) => new rust.RustFunction(stack, 'Node', { entry: path.join(fixtures, 'single'), runtime: lambda.Runtime.NODEJS_20_X })),
-    ).toThrow(/OS-only runtime/);
+    );
+    expect(error.code).toBe('INVALID_OPTION');
+    expect(error.message).toMatch(/OS-only runtime such as lambda.Runtime.PROVIDED_AL2023, got nodejs20.x/);
+  });
+
+  test('assetHashType CUSTOM without assetHash is refused with the fix', () => {
+    const error = errorOf(() =>
+      synth((stack) =>
+        new rust.RustFunction(stack, 'Custom', { entry: path.join(fixtures, 'single'), bundling: { assetHashType: AssetHashType.CUSTOM } }),
+      ),
+    );
+    expect(error.code).toBe('INVALID_OPTION');
+    expect(error.message).toContain('set `bundling.assetHash`');
   });
 
   test('a missing crate says where it looked, with a stable code', () => {

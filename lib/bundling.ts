@@ -82,7 +82,7 @@ export class Bundling implements CdkBundlingOptions {
       return { assetHashType: props.assetHashType };
     }
     if (props.assetHashType === AssetHashType.CUSTOM) {
-      throw new Error('`assetHashType` CUSTOM needs `assetHash` too: set `bundling.assetHash`, or leave both unset for the source digest.');
+      throw native.invalidOption('`assetHashType` CUSTOM needs `assetHash` too: set `bundling.assetHash`, or leave both unset for the source digest.');
     }
     const assetHash = native.fingerprintFunction(props.resolved, buildOptions(props));
     return { assetHashType: AssetHashType.CUSTOM, assetHash };

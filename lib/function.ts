@@ -51,7 +51,7 @@ export class RustFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: RustFunctionProps = {}) {
     const runtime = props.runtime ?? lambda.Runtime.PROVIDED_AL2023;
     if (runtime.family !== lambda.RuntimeFamily.OTHER) {
-      throw new Error(`RustFunction needs an OS-only runtime such as lambda.Runtime.PROVIDED_AL2023, got ${runtime.name}.`);
+      throw native.invalidOption(`RustFunction needs an OS-only runtime such as lambda.Runtime.PROVIDED_AL2023, got ${runtime.name}.`);
     }
     const architecture = props.architecture ?? lambda.Architecture.X86_64;
     const resolved = native.resolveFunction({

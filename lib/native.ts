@@ -38,3 +38,10 @@ export const bundleFunction = withCodes(addon.bundleFunction);
 export const detectPackageManager = withCodes(addon.detectPackageManager);
 export const dockerBundlingCommand = withCodes(addon.dockerBundlingCommand);
 export const verifyBootstrap = withCodes(addon.verifyBootstrap);
+
+/** An `INVALID_OPTION` error raised on the TypeScript side, coded like the core's. */
+export function invalidOption(message: string): CoreError {
+  const error = new Error(`[INVALID_OPTION] ${message}`) as Error & { code: string };
+  error.code = 'INVALID_OPTION';
+  return error;
+}
