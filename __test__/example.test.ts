@@ -26,3 +26,19 @@ test('the example app synthesizes a bootstrap that answers', async () => {
   const answer = await invokeBootstrap(bootstrap!, { name: 'CDK' });
   expect(answer.json).toEqual({ message: 'Hello, CDK! (from Rust on x86_64)' });
 });
+
+test('the real cdk CLI synthesizes the example, with only the template on stdout', () => {
+  const outdir = tempDir('example-cli');
+  const cdk = path.join(__dirname, '..', 'node_modules', '.bin', 'cdk');
+  const stdout = execFileSync(cdk, ['synth', '--no-notices', '--no-version-reporting', '--output', outdir], {
+    cwd: path.join(__dirname, '..', 'examples', 'app'),
+    env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // cargo's progress goes to stderr: stdout is exactly the template.
+  expect(stdout).toMatch(/^Resources:\n/);
+  expect(stdout).not.toMatch(/Compiling|Finished|cdk-lambda-rust:/);
+  expect(stdout).toContain('Handler: bootstrap');
+  expect(fs.readdirSync(outdir).filter((f) => /^asset\..*\.zip$/.test(f))).toHaveLength(1);
+});
