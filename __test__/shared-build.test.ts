@@ -46,10 +46,14 @@ describe('two functions of one workspace, one configuration', () => {
     expect(await answer(first.outdir, first.json, idFor(first.json, 'Beta'), 'b')).toEqual({ function: 'beta', tag: 'shared-v1', input: 'b' });
   });
 
-  test('a synth with nothing changed runs no cargo and says so', () => {
+  test('a synth with nothing changed starts no cargo process at all and says so', () => {
+    expect(shim.metadataCalls().length).toBeGreaterThan(0);
+    const metadataBefore = shim.metadataCalls().length;
     const again = synthAppInChild(spec, env, first.outdir);
     expect(again.status).toBe(0);
     expect(shim.calls()).toHaveLength(1);
+    // Resolution answered from the disk cache of `cargo metadata`.
+    expect(shim.metadataCalls()).toHaveLength(metadataBefore);
     expect(again.stderr).toMatch(/alpha: unchanged/);
     expect(again.stderr).toMatch(/beta: unchanged/);
   });

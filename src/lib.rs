@@ -11,6 +11,7 @@ pub mod entry;
 pub mod errors;
 pub mod fingerprint;
 pub mod metadata;
+pub mod metadata_cache;
 pub mod napi_api;
 pub mod runner;
 pub mod target;

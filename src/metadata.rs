@@ -1,7 +1,8 @@
 //! What cargo says about a workspace: members, their binary targets, their
 //! path dependencies and cargo's real target directory. Read with
-//! `cargo metadata --no-deps` (fast, never touches the network) and cached for
-//! the life of the process, so N functions in one workspace cost one call.
+//! `cargo metadata --no-deps` (fast, never touches the network), cached for
+//! the life of the process (N functions in one workspace cost one call) and on
+//! disk (an unchanged synth costs none, see `metadata_cache`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,7 @@ use std::time::SystemTime;
 use cargo_metadata::{DependencyKind, MetadataCommand, TargetKind};
 
 use crate::errors::{CoreError, CoreResult, ErrorCode};
+use crate::metadata_cache;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackageInfo {
@@ -89,15 +91,7 @@ pub fn load_workspace(manifest: &Path, env: &[(String, String)]) -> CoreResult<A
             return Ok(hit.info.clone());
         }
     }
-    let mut info = run_cargo_metadata(manifest, manifest.parent().unwrap_or(Path::new("/")), env)?;
-    // Builds run from the workspace root, and cargo resolves a relative
-    // CARGO_TARGET_DIR and finds `.cargo/config.toml` from its working
-    // directory: read the workspace from there too, or the target directory
-    // reported for a member's manifest could differ from the build's.
-    if manifest.parent() != Some(info.workspace_root.as_path()) {
-        let root = info.workspace_root.clone();
-        info = run_cargo_metadata(manifest, &root, env)?;
-    }
+    let info = read_workspace(manifest, env, metadata_cache::default_dir().as_deref())?;
     let root_manifest = info.root_manifest();
     let mut manifests: Vec<PathBuf> = info.members.iter().map(|p| p.manifest_path.clone()).collect();
     manifests.push(root_manifest);
@@ -110,6 +104,26 @@ pub fn load_workspace(manifest: &Path, env: &[(String, String)]) -> CoreResult<A
         all.insert((m, env.to_vec()), cached.clone());
     }
     Ok(cached.info.clone())
+}
+
+/// Asks the disk cache (see `metadata_cache`), then cargo.
+pub(crate) fn read_workspace(manifest: &Path, env: &[(String, String)], cache_dir: Option<&Path>) -> CoreResult<WorkspaceInfo> {
+    if let Some(info) = cache_dir.and_then(|dir| metadata_cache::load(dir, manifest, env)) {
+        return Ok(info);
+    }
+    let mut info = run_cargo_metadata(manifest, manifest.parent().unwrap_or(Path::new("/")), env)?;
+    // Builds run from the workspace root, and cargo resolves a relative
+    // CARGO_TARGET_DIR and finds `.cargo/config.toml` from its working
+    // directory: read the workspace from there too, or the target directory
+    // reported for a member's manifest could differ from the build's.
+    if manifest.parent() != Some(info.workspace_root.as_path()) {
+        let root = info.workspace_root.clone();
+        info = run_cargo_metadata(manifest, &root, env)?;
+    }
+    if let Some(dir) = cache_dir {
+        metadata_cache::store(dir, manifest, env, &info);
+    }
+    Ok(info)
 }
 
 /// The folders this process has run `cargo metadata` in, one entry per run

@@ -182,3 +182,38 @@ fn one_cargo_metadata_serves_every_member_and_an_edit_refreshes_it() {
     let bins = &refreshed.members.iter().find(|p| p.name == "alpha").unwrap().bins;
     assert!(bins.contains(&"alpha-admin".to_string()), "{bins:?}");
 }
+
+#[test]
+fn the_disk_cache_answers_until_a_manifest_or_a_cargo_config_changes() {
+    use crate::metadata::{metadata_runs_under, read_workspace};
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["workspace", "mini_lambda"] {
+        let status = std::process::Command::new("cp").arg("-r").arg(fixtures().join(name)).arg(dir.path()).status().unwrap();
+        assert!(status.success());
+    }
+    let root = dir.path().join("workspace");
+    let manifest = root.join("Cargo.toml");
+    let cache = dir.path().join("cache");
+    let runs = || metadata_runs_under(&root);
+    let first = read_workspace(&manifest, &[], Some(&cache)).unwrap();
+    assert_eq!(runs(), 1);
+    assert_eq!(read_workspace(&manifest, &[], Some(&cache)).unwrap(), first, "answered from disk");
+    assert_eq!(runs(), 1, "no cargo for an unchanged workspace");
+
+    let beta = root.join("members/beta/Cargo.toml");
+    std::fs::write(&beta, std::fs::read_to_string(&beta).unwrap() + "\n# edited\n").unwrap();
+    read_workspace(&manifest, &[], Some(&cache)).unwrap();
+    assert_eq!(runs(), 2, "a member manifest changed");
+    read_workspace(&manifest, &[], Some(&cache)).unwrap();
+    assert_eq!(runs(), 2);
+
+    std::fs::create_dir_all(root.join(".cargo")).unwrap();
+    std::fs::write(root.join(".cargo/config.toml"), "[build]\ntarget-dir = \"elsewhere\"\n").unwrap();
+    let moved = read_workspace(&manifest, &[], Some(&cache)).unwrap();
+    assert_eq!(runs(), 3, "a new .cargo/config.toml");
+    assert_eq!(moved.target_directory, root.join("elsewhere"));
+
+    let env = vec![("CARGO_TARGET_DIR".to_string(), "/tmp/other".to_string())];
+    assert_eq!(read_workspace(&manifest, &env, Some(&cache)).unwrap().target_directory, Path::new("/tmp/other"));
+    assert_eq!(runs(), 4, "another build environment");
+}
