@@ -52,6 +52,12 @@ export interface BundleResult {
 }
 
 /**
+ * The package's cache folder (see `metadata_cache::cache_base`), from the
+ * values of `CDK_LAMBDA_RUST_CACHE_DIR`, `XDG_CACHE_HOME` and the home folder.
+ */
+export declare function cacheDir(explicit?: string | undefined | null, xdg?: string | undefined | null, home?: string | undefined | null): string | null
+
+/**
  * The local package manager that would build, or null when none is installed
  * and none was asked for (the construct then falls back to Docker).
  */

@@ -181,10 +181,10 @@ function cargoCache(props: BundlingProps): CargoCache {
   return { containerPath: CONTAINER_CARGO_HOME, hostPath, volume };
 }
 
+/** `cargo-home` in the package's cache folder (the core's rule, fed this environment). */
 function defaultCargoCacheDir(): string {
-  const xdg = process.env.XDG_CACHE_HOME;
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache');
-  return path.join(base, 'cdk-lambda-rust', 'cargo-home');
+  const base = native.cacheDir(process.env.CDK_LAMBDA_RUST_CACHE_DIR, process.env.XDG_CACHE_HOME, os.homedir());
+  return path.join(base ?? path.join(os.tmpdir(), 'cdk-lambda-rust'), 'cargo-home');
 }
 
 /**

@@ -38,6 +38,7 @@ export const bundleFunction = withCodes(addon.bundleFunction);
 export const detectPackageManager = withCodes(addon.detectPackageManager);
 export const dockerBundlingCommand = withCodes(addon.dockerBundlingCommand);
 export const verifyBootstrap = withCodes(addon.verifyBootstrap);
+export const cacheDir = addon.cacheDir;
 
 /** An `INVALID_OPTION` error raised on the TypeScript side, coded like the core's. */
 export function invalidOption(message: string): CoreError {

@@ -124,8 +124,8 @@ export interface BundlingOptions extends DockerRunOptions {
    * A host folder kept as cargo's home (`CARGO_HOME`: registry index, crate
    * downloads, git checkouts) between Docker builds, so a synth does not
    * download every crate again. Its path never enters the asset hash.
-   * @default - `$XDG_CACHE_HOME/cdk-lambda-rust/cargo-home`, else
-   * `~/.cache/cdk-lambda-rust/cargo-home`; with `BundlingFileAccess.VOLUME_COPY`
+   * @default - `cargo-home` in `$CDK_LAMBDA_RUST_CACHE_DIR`, else in
+   * `$XDG_CACHE_HOME/cdk-lambda-rust`, else in `~/.cache/cdk-lambda-rust`; with `BundlingFileAccess.VOLUME_COPY`
    * (a Docker engine that cannot see host folders) no cache
    */
   readonly cargoCacheDir?: string;

@@ -233,7 +233,7 @@ impl TargetLock {
     fn acquire(target_directory: &Path) -> CoreResult<TargetLock> {
         let dir = target_directory.join("cdk-lambda-rust");
         let failed = |e: std::io::Error| {
-            CoreError::new(ErrorCode::BuildFailed, format!("cannot lock {} for the build: {e}", dir.display()))
+            CoreError::new(ErrorCode::BuildFailed, format!("cannot lock {} for the build: {e}. The target directory must be writable: fix its permissions, or move it with `CARGO_TARGET_DIR`.", dir.display()))
         };
         std::fs::create_dir_all(&dir).map_err(failed)?;
         let file = File::options().create(true).truncate(false).write(true).open(dir.join(".lock")).map_err(failed)?;
@@ -261,7 +261,7 @@ pub fn verify(binary: &Path, arch: Arch, runtime: &str) -> CoreResult<()> {
 }
 
 fn remove_all_but(dir: &Path, keep: &Path) -> CoreResult<()> {
-    let staging = |e: std::io::Error| CoreError::new(ErrorCode::StagingFailed, format!("cleaning {}: {e}", dir.display()));
+    let staging = |e: std::io::Error| CoreError::new(ErrorCode::StagingFailed, format!("cannot clean the bundling output {}: {e}. Check that CDK's output folder (cdk.out) is writable.", dir.display()));
     for entry in std::fs::read_dir(dir).map_err(staging)? {
         let path = entry.map_err(staging)?.path();
         if path == keep {

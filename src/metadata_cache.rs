@@ -18,14 +18,23 @@ use crate::metadata::{PackageInfo, WorkspaceInfo};
 
 const FORMAT: u64 = 1;
 
-/// `$CDK_LAMBDA_RUST_CACHE_DIR`, else `$XDG_CACHE_HOME/cdk-lambda-rust`, else
-/// `~/.cache/cdk-lambda-rust`; `metadata/` below it.
+/// The package's cache folder: `explicit` (`$CDK_LAMBDA_RUST_CACHE_DIR`),
+/// else `<xdg>/cdk-lambda-rust` for an absolute `$XDG_CACHE_HOME`, else
+/// `<home>/.cache/cdk-lambda-rust`. The metadata cache and the Docker cargo
+/// cache both live below it. Values come in as arguments so the construct can
+/// pass the environment its JavaScript sees.
+pub fn cache_base(explicit: Option<&str>, xdg: Option<&str>, home: Option<&str>) -> Option<PathBuf> {
+    let given = |v: Option<&str>| v.filter(|v| !v.is_empty()).map(PathBuf::from);
+    given(explicit)
+        .or_else(|| given(xdg).filter(|p| p.is_absolute()).map(|p| p.join("cdk-lambda-rust")))
+        .or_else(|| given(home).map(|h| h.join(".cache").join("cdk-lambda-rust")))
+}
+
+/// Where metadata entries go, from this process's environment.
 pub fn default_dir() -> Option<PathBuf> {
-    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
-    let base = var("CDK_LAMBDA_RUST_CACHE_DIR")
-        .or_else(|| var("XDG_CACHE_HOME").filter(|p| p.is_absolute()).map(|p| p.join("cdk-lambda-rust")))
-        .or_else(|| var("HOME").map(|h| h.join(".cache").join("cdk-lambda-rust")))?;
-    Some(base.join("metadata"))
+    let var = |k: &str| std::env::var(k).ok();
+    cache_base(var("CDK_LAMBDA_RUST_CACHE_DIR").as_deref(), var("XDG_CACHE_HOME").as_deref(), var("HOME").as_deref())
+        .map(|base| base.join("metadata"))
 }
 
 /// The entry's file: a digest of the manifest, the build environment and the
@@ -183,5 +192,19 @@ fn prune(dir: &Path) {
     entries.sort();
     for (_, path) in entries.iter().take(entries.len() / 2) {
         let _ = std::fs::remove_file(path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_base_prefers_the_explicit_folder_then_xdg_then_home() {
+        let base = |e, x, h| cache_base(e, x, h).map(|p| p.to_string_lossy().into_owned());
+        assert_eq!(base(Some("/c"), Some("/x"), Some("/h")).as_deref(), Some("/c"));
+        assert_eq!(base(None, Some("/x"), Some("/h")).as_deref(), Some("/x/cdk-lambda-rust"));
+        assert_eq!(base(Some(""), Some("relative"), Some("/h")).as_deref(), Some("/h/.cache/cdk-lambda-rust"));
+        assert_eq!(base(None, None, None), None);
     }
 }

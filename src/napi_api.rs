@@ -271,6 +271,14 @@ pub fn docker_bundling_command(
     })
 }
 
+/// The package's cache folder (see `metadata_cache::cache_base`), from the
+/// values of `CDK_LAMBDA_RUST_CACHE_DIR`, `XDG_CACHE_HOME` and the home folder.
+#[napi]
+pub fn cache_dir(explicit: Option<String>, xdg: Option<String>, home: Option<String>) -> Option<String> {
+    crate::metadata_cache::cache_base(explicit.as_deref(), xdg.as_deref(), home.as_deref())
+        .map(|p| p.to_string_lossy().into_owned())
+}
+
 /// Checks a built binary against an architecture and runtime, as bundling does.
 #[napi]
 pub fn verify_bootstrap(path: String, architecture: String, runtime: String) -> napi::Result<()> {
