@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.bundleFunction = nativeBinding.bundleFunction
+module.exports.cacheDir = nativeBinding.cacheDir
 module.exports.detectPackageManager = nativeBinding.detectPackageManager
 module.exports.dockerBundlingCommand = nativeBinding.dockerBundlingCommand
 module.exports.fingerprintFunction = nativeBinding.fingerprintFunction
