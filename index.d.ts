@@ -9,42 +9,66 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** `lambda.Architecture.name`. */
+export declare enum Architecture {
+  X86_64 = 'x86_64',
+  Arm64 = 'arm64',
+}
+
 /** How a function is built. */
 export interface BuildOptions {
-  /** `lambda.Architecture.name`: `x86_64` or `arm64`. */
-  architecture: string
+  architecture: Architecture
   /** `lambda.Runtime.name`, for the glibc check. */
   runtime: string
-  /** `cargo-lambda`, `cargo-zigbuild` or `cross`. Default: the first installed of cargo-lambda, cargo-zigbuild. */
-  packageManager?: string
+  /** `packageManagerType`. Default: the first installed of cargo-lambda, cargo-zigbuild. */
+  tool?: BuildTool
   /** Cargo profile. Default: `release`. */
   profile?: string
-  /**
-   * `workspace` (default: the first build of a configuration builds every
-   * Lambda binary of the workspace) or `function` (only this one).
-   */
-  buildScope?: string
+  buildScope?: BuildScope
   extraBuildArgs?: Array<string>
   environment?: Record<string, string>
 }
 
-/** Builds the function and writes `bootstrap.zip` into `outputDir`. */
-export declare function bundleFunction(options: BundleOptions): BundleResult
+/** What bundling did for a function. */
+export declare enum BuildOutcome {
+  /** A cargo invocation ran for it. */
+  Built = 'built',
+  /** An earlier build of this process made its binary. */
+  Reused = 'reused',
+}
 
+/** Which binaries the first build of a configuration compiles (`BuildScope`'s values). */
+export declare enum BuildScope {
+  Workspace = 'workspace',
+  Function = 'function',
+}
+
+/** The build tool (`PackageManagerType`'s values). */
+export declare enum BuildTool {
+  CargoLambda = 'cargo-lambda',
+  CargoZigbuild = 'cargo-zigbuild',
+  Cross = 'cross',
+}
+
+/** Builds the function and writes `bootstrap.zip` into `outputDir`. */
+export declare function bundleFunction(resolved: ResolvedFunction, build: BuildOptions, options: BundleOptions): BundleResult
+
+/** A local build of one function. */
 export interface BundleOptions {
-  resolved: ResolvedFunction
-  build: BuildOptions
+  /** The build tool that builds (see `localBuildTool`). */
+  tool: BuildTool
   /** CDK's bundling output folder. */
   outputDir: string
   /** Commands from `commandHooks.beforeBundling`, run with `sh -c`. */
   beforeBundling?: Array<string>
   /** Commands from `commandHooks.afterBundling`, run with `sh -c`. */
   afterBundling?: Array<string>
+  /** How progress lines name the function. */
+  label: string
 }
 
 export interface BundleResult {
-  /** `built` (a cargo invocation ran for it) or `reused` (built earlier in this process). */
-  outcome: string
+  outcome: BuildOutcome
   /** How many binaries the cargo invocation built (0 when reused). */
   binariesBuilt: number
   binaryPath: string
@@ -52,19 +76,24 @@ export interface BundleResult {
 }
 
 /**
- * The package's cache folder (see `metadata_cache::cache_base`), from the
- * values of `CDK_LAMBDA_RUST_CACHE_DIR`, `XDG_CACHE_HOME` and the home folder.
+ * The package's cache folder, from the values of `CDK_LAMBDA_RUST_CACHE_DIR`,
+ * `XDG_CACHE_HOME` and the home folder.
  */
 export declare function cacheDir(explicit?: string | undefined | null, xdg?: string | undefined | null, home?: string | undefined | null): string | null
 
-/**
- * The local package manager that would build, or null when none is installed
- * and none was asked for (the construct then falls back to Docker).
- */
-export declare function detectPackageManager(requested?: string | undefined | null): string | null
+/** The command Docker bundling runs in the container (see the core's `docker`). */
+export declare function dockerBundlingCommand(resolved: ResolvedFunction, build: BuildOptions, options: DockerCommandOptions): Array<string>
 
-/** The command Docker bundling runs in the container (see `docker.rs`). */
-export declare function dockerBundlingCommand(resolved: ResolvedFunction, build: BuildOptions, beforeBundling: Array<string>, afterBundling: Array<string>): Array<string>
+/** The container command of Docker bundling. */
+export interface DockerCommandOptions {
+  beforeBundling: Array<string>
+  afterBundling: Array<string>
+  /** `forceDockerBundling`. */
+  forced: boolean
+}
+
+/** The folders `commandHooks` get in the Docker bundling container. */
+export declare function dockerHookDirs(resolved: ResolvedFunction): HookDirs
 
 /**
  * The asset hash: a digest of exactly the files that feed the binary and of
@@ -72,38 +101,52 @@ export declare function dockerBundlingCommand(resolved: ResolvedFunction, build:
  */
 export declare function fingerprintFunction(resolved: ResolvedFunction, build: BuildOptions): string
 
-/** A function's crate, as cargo sees it. */
-export interface ResolvedFunction {
-  /** The manifest the search found (may be a workspace root). */
-  manifestPath: string
-  workspaceRoot: string
-  packageName: string
-  packageManifestPath: string
-  binaryName: string
-  /** cargo's target directory (honours CARGO_TARGET_DIR and .cargo/config.toml). */
-  targetDirectory: string
-  /**
-   * The folder Docker bundling mounts: the workspace root, or the folder
-   * that also holds its members' path dependencies outside it.
-   */
-  sourceRoot: string
-  /** The workspace root relative to `sourceRoot` (`""` when the same). */
-  workspaceInSource: string
-  /** The workspace root inside the Docker bundling container. */
-  containerWorkspace: string
+/** The folders `commandHooks` get in the container. */
+export interface HookDirs {
+  inputDir: string
+  outputDir: string
 }
 
+/**
+ * The build tool that builds `label` on this machine, or null when Docker
+ * bundling runs instead (forced, or no local tool installed and none asked
+ * for: then one line on stderr says so).
+ */
+export declare function localBuildTool(label: string, build: BuildOptions, forceDocker: boolean, image: string): BuildTool | null
+
+/** Says that a function's asset was already in `cdk.out`, so CDK did not bundle it. */
+export declare function noteUnchanged(label: string): void
+
+/**
+ * A function's crate, as cargo sees it: what the construct needs, and what
+ * later calls need back.
+ */
+export interface ResolvedFunction {
+  packageName: string
+  binaryName: string
+  workspaceRoot: string
+  /**
+   * The folder the asset is made from (and Docker bundling mounts): the
+   * workspace root, or the folder that also holds path dependencies outside it.
+   */
+  sourceRoot: string
+  packageManifestPath: string
+  /** cargo's target directory (honours CARGO_TARGET_DIR and .cargo/config.toml). */
+  targetDirectory: string
+}
+
+/** Finds a function's crate and binary. */
 export declare function resolveFunction(options: ResolveOptions): ResolvedFunction
 
-/** Where a function's crate is, as given by the construct. */
+/** Where a function's crate is, as the construct gives it. */
 export interface ResolveOptions {
   /** The file that called `new RustFunction(...)`. */
   definingFile?: string
   /** The construct id. */
   id?: string
-  /** `entry` prop: a Cargo.toml or the folder holding one. */
+  /** `entry`: a Cargo.toml or the folder holding one. */
   entry?: string
-  /** `binaryName` prop. */
+  /** `binaryName`. */
   binaryName?: string
   /** Folder relative paths are taken from. Default: the process's. */
   cwd?: string
@@ -112,4 +155,4 @@ export interface ResolveOptions {
 }
 
 /** Checks a built binary against an architecture and runtime, as bundling does. */
-export declare function verifyBootstrap(path: string, architecture: string, runtime: string): void
+export declare function verifyBootstrap(path: string, architecture: Architecture, runtime: string): void

@@ -835,10 +835,16 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.Architecture = nativeBinding.Architecture
+module.exports.BuildOutcome = nativeBinding.BuildOutcome
+module.exports.BuildScope = nativeBinding.BuildScope
+module.exports.BuildTool = nativeBinding.BuildTool
 module.exports.bundleFunction = nativeBinding.bundleFunction
 module.exports.cacheDir = nativeBinding.cacheDir
-module.exports.detectPackageManager = nativeBinding.detectPackageManager
 module.exports.dockerBundlingCommand = nativeBinding.dockerBundlingCommand
+module.exports.dockerHookDirs = nativeBinding.dockerHookDirs
 module.exports.fingerprintFunction = nativeBinding.fingerprintFunction
+module.exports.localBuildTool = nativeBinding.localBuildTool
+module.exports.noteUnchanged = nativeBinding.noteUnchanged
 module.exports.resolveFunction = nativeBinding.resolveFunction
 module.exports.verifyBootstrap = nativeBinding.verifyBootstrap

@@ -1,13 +1,26 @@
 /** @type {import('jest').Config} */
-module.exports = {
+const common = {
   preset: 'ts-jest',
   testEnvironment: 'node',
-  roots: ['<rootDir>/__test__'],
-  testMatch: ['**/*.test.ts'],
-  // Tests compile real crates: give them time, and run files one at a time on
-  // small CI machines so cargo builds do not fight over two cores.
-  testTimeout: 600_000,
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/__test__/tsconfig.json' }] },
+};
+
+module.exports = {
+  projects: [
+    // Seconds, no cargo: the construct's own logic against the addon.
+    { ...common, displayName: 'unit', roots: ['<rootDir>/__test__/unit'], testMatch: ['**/*.test.ts'] },
+    // Minutes: compiles real fixture crates and runs what it stages.
+    {
+      ...common,
+      displayName: 'integration',
+      roots: ['<rootDir>/__test__'],
+      testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/__test__/unit/', '/node_modules/'],
+    },
+  ],
+  // Tests compile real crates: run files one at a time on small CI machines so
+  // cargo builds do not fight over two cores.
   maxWorkers: 1,
+  testTimeout: 600_000,
   reporters: ['default', '<rootDir>/__test__/support/summary-reporter.js'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '__test__/tsconfig.json' }] },
 };

@@ -5,10 +5,11 @@
  * `loud`), cargo-zigbuild builds too, and command hooks run around the build
  * on the host, with their files in the asset.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as rust from '../lib';
-import { captureStderr } from './support/recorder';
+import { synthAppInChild } from './support/child';
+import { stagedAssetOf } from './support/recorder';
 import { invokeBootstrap } from './support/runtime-api';
 import { assetZipOf, bootstrapOf, copySingle, functionIds, synth, tempDir } from './support/synth';
 import { extractZip, zipEntries } from './support/zip';
@@ -53,23 +54,31 @@ describe('environment and extraBuildArgs', () => {
 
 test('packageManagerType CARGO_ZIGBUILD builds a bootstrap that answers, with the options applied', async () => {
   const crate = copySingle(tempDir('zigbuild'));
-  const { stderr, result: s, error } = captureStderr(() =>
-    synth((stack) => {
-      new rust.RustFunction(stack, 'Zig', {
-        entry: crate,
-        bundling: {
-          packageManagerType: rust.PackageManagerType.CARGO_ZIGBUILD,
-          environment: { FIXTURE_GREETING: 'zig' },
-          extraBuildArgs: ['--features', 'loud'],
+  // In a child process: the progress lines are written by the native core
+  // straight to the process's stderr.
+  const s = synthAppInChild(
+    {
+      functions: [
+        {
+          id: 'Zig',
+          entry: crate,
+          bundling: {
+            packageManagerType: rust.PackageManagerType.CARGO_ZIGBUILD,
+            environment: { FIXTURE_GREETING: 'zig' },
+            extraBuildArgs: ['--features', 'loud'],
+          },
         },
-      });
-    }),
+      ],
+    },
+    process.env,
   );
-  expect(error).toBeUndefined();
-  expect(stderr).toContain('cdk-lambda-rust: single-fn: built with cargo-zigbuild');
+  expect(s.status).toBe(0);
+  expect(s.stderr).toContain('cdk-lambda-rust: single-fn: built with cargo-zigbuild');
   // cargo zigbuild leaves the binary where cargo puts it (cargo-lambda would have moved it away).
   expect(fs.existsSync(path.join(crate, 'target', 'x86_64-unknown-linux-gnu', 'release', 'single-fn'))).toBe(true);
-  const answer = await invokeBootstrap(bootstrapOf(s!, functionIds(s!.json)[0]), 'x');
+  const unzipped = tempDir('zig-unzipped');
+  extractZip(stagedAssetOf(s.outdir, s.json, functionIds(s.json)[0]), unzipped);
+  const answer = await invokeBootstrap(path.join(unzipped, 'bootstrap'), 'x');
   expect(answer.json).toEqual({ function: 'single-fn', greeting: 'ZIG', input: 'x' });
 });
 

@@ -7,11 +7,11 @@
  * cross, where it takes the binary from, and that it checks that binary like
  * any other. Synths run in a child process, so the core sees the PATH.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as rust from '../lib';
-import { invokeBootstrap } from './support/runtime-api';
 import { crossRecorder, stagedAssetOf, synthInChild, which } from './support/recorder';
+import { invokeBootstrap } from './support/runtime-api';
 import { bootstrapOf, copySingle, functionIds, synth, tempDir } from './support/synth';
 import { extractZip, zipEntries } from './support/zip';
 
@@ -24,7 +24,11 @@ beforeAll(() => {
   realBootstrap = bootstrapOf(s, functionIds(s.json)[0]);
 });
 
-function synthWithCross(rec: ReturnType<typeof crossRecorder>, crate: string, extra: { architecture?: 'x86_64' | 'arm64'; bundling?: Record<string, unknown> } = {}) {
+function synthWithCross(
+  rec: ReturnType<typeof crossRecorder>,
+  crate: string,
+  extra: { architecture?: 'x86_64' | 'arm64'; bundling?: Record<string, unknown> } = {},
+) {
   // The recorder, not a real cross, is what the child will find.
   expect(which('cross', rec.path)).toBe(rec.executable);
   return synthInChild(
@@ -43,12 +47,20 @@ test('cross build gets release, target, manifest, package, bin and extraBuildArg
   expect(child.status).toBe(0);
   expect(rec.calls()).toEqual([
     [
-      'build', '--release',
-      '--target', 'x86_64-unknown-linux-gnu',
-      '--manifest-path', path.join(crate, 'Cargo.toml'),
-      '--package', 'single-fn',
-      '--bin', 'single-fn',
-      '--features', 'loud', '--config', 'a b',
+      'build',
+      '--release',
+      '--target',
+      'x86_64-unknown-linux-gnu',
+      '--manifest-path',
+      path.join(crate, 'Cargo.toml'),
+      '--package',
+      'single-fn',
+      '--bin',
+      'single-fn',
+      '--features',
+      'loud',
+      '--config',
+      'a b',
     ],
   ]);
   expect(rec.envs()).toEqual([{ FIXTURE_GREETING: "it's $(x)" }]);
@@ -88,7 +100,11 @@ test('a cross build that leaves no binary is BINARY_NOT_FOUND, naming where cros
 test('a failing cross build is BUILD_FAILED with its exit status and first error lines', () => {
   const rec = crossRecorder({
     exitCode: 101,
-    stderrLines: ['   Compiling single-fn v0.1.0', 'error[E0463]: can\'t find crate for `core`', '  = note: the target may not be installed'],
+    stderrLines: [
+      '   Compiling single-fn v0.1.0',
+      "error[E0463]: can't find crate for `core`",
+      '  = note: the target may not be installed',
+    ],
   });
   const crate = copySingle(tempDir('cross-fail'));
   const child = synthWithCross(rec, crate);
@@ -99,9 +115,15 @@ test('a failing cross build is BUILD_FAILED with its exit status and first error
 });
 
 test('CROSS without cross on PATH is TOOL_MISSING with the install command', () => {
-  const noCross = (process.env.PATH ?? '').split(path.delimiter).filter((d) => !fs.existsSync(path.join(d, 'cross'))).join(path.delimiter);
+  const noCross = (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter((d) => !fs.existsSync(path.join(d, 'cross')))
+    .join(path.delimiter);
   expect(which('cross', noCross)).toBeUndefined();
-  const child = synthInChild({ entry: copySingle(tempDir('cross-missing')), bundling: { packageManagerType: CROSS } }, { ...process.env, PATH: noCross });
+  const child = synthInChild(
+    { entry: copySingle(tempDir('cross-missing')), bundling: { packageManagerType: CROSS } },
+    { ...process.env, PATH: noCross },
+  );
   expect(child.status).not.toBe(0);
   expect(child.stderr).toContain('[TOOL_MISSING]');
   expect(child.stderr).toContain('cargo install cross');

@@ -5,16 +5,17 @@
  * placeholder `bootstrap` where CDK collects the output. These tests prove
  * what would be asked of Docker, not that a Docker build works.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { BundlingFileAccess, DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rust from '../lib';
 import {
-  PLACEHOLDER_BOOTSTRAP,
   dockerRecorder,
   flagValues,
+  PLACEHOLDER_BOOTSTRAP,
   pathWithoutLocalTools,
   splitRun,
   stagedAssetOf,
@@ -113,19 +114,27 @@ describe('Docker bundling with the defaults', () => {
       'cdk-lambda-rust',
       `${x86Dir}/single-fn/bootstrap`,
       `${workspace}/target/cdk-lambda-rust-docker`,
-      'cargo', 'lambda', 'build', '--release',
-      '--target', 'x86_64-unknown-linux-gnu',
-      '--manifest-path', `${workspace}/Cargo.toml`,
-      '--lambda-dir', x86Dir,
-      '--package', 'single-fn',
-      '--bin', 'single-fn',
+      'cargo',
+      'lambda',
+      'build',
+      '--release',
+      '--target',
+      'x86_64-unknown-linux-gnu',
+      '--manifest-path',
+      `${workspace}/Cargo.toml`,
+      '--lambda-dir',
+      x86Dir,
+      '--package',
+      'single-fn',
+      '--bin',
+      'single-fn',
     ]);
     const script = command[2];
     expect(script).not.toContain('single-fn');
     expect(script).toContain('cp "$binary" /asset-output/bootstrap');
   });
 
-  test("the asset is what the container left in /asset-output (no local build ran)", () => {
+  test('the asset is what the container left in /asset-output (no local build ran)', () => {
     expect(stagedBootstrap(s.outdir, s.json)).toBe(PLACEHOLDER_BOOTSTRAP);
   });
 });
@@ -194,13 +203,24 @@ describe('Docker bundling with every option', () => {
     const build = command.slice(6);
     const armDir = lambdaDirOf(command, 'aarch64-unknown-linux-gnu');
     expect(build).toEqual([
-      'cargo', 'lambda', 'build', '--release',
-      '--target', 'aarch64-unknown-linux-gnu',
-      '--manifest-path', `${workspace}/Cargo.toml`,
-      '--lambda-dir', armDir,
-      '--package', 'single-fn',
-      '--bin', 'single-fn',
-      '--features', 'loud', '--config', 'profile.release.debug = "line-tables-only"',
+      'cargo',
+      'lambda',
+      'build',
+      '--release',
+      '--target',
+      'aarch64-unknown-linux-gnu',
+      '--manifest-path',
+      `${workspace}/Cargo.toml`,
+      '--lambda-dir',
+      armDir,
+      '--package',
+      'single-fn',
+      '--bin',
+      'single-fn',
+      '--features',
+      'loud',
+      '--config',
+      'profile.release.debug = "line-tables-only"',
     ]);
     expect(command[4]).toBe(`${armDir}/single-fn/bootstrap`);
   });
@@ -237,7 +257,12 @@ describe('Docker image, file access, failures', () => {
     const run = onlyRun();
     expect(run).toContain('my/image:1');
     expect(run).not.toContain(rust.DEFAULT_DOCKER_IMAGE);
-    expect(splitRun(run, 'my/image:1').command.slice(5, 9)).toEqual([`${workspace}/target/cdk-lambda-rust-docker`, 'cargo', 'lambda', 'build']);
+    expect(splitRun(run, 'my/image:1').command.slice(5, 9)).toEqual([
+      `${workspace}/target/cdk-lambda-rust-docker`,
+      'cargo',
+      'lambda',
+      'build',
+    ]);
   });
 
   test('VOLUME_COPY copies through volumes and mounts no host folder into the build', () => {

@@ -3,9 +3,9 @@
  * package by its name, synthesizes a real lambda_runtime function whose
  * bootstrap answers an invocation.
  */
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { invokeBootstrap } from './support/runtime-api';
 import { tempDir } from './support/synth';
 

@@ -2,8 +2,9 @@
  * The walking skeleton end to end: real CDK synth, real cargo-lambda build,
  * and the staged bootstrap invoked against a Runtime API served here.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { AssetHashType, Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rust from '../lib';
@@ -88,8 +89,12 @@ describe('errors a user can act on', () => {
 
   test('assetHashType CUSTOM without assetHash is refused with the fix', () => {
     const error = errorOf(() =>
-      synth((stack) =>
-        new rust.RustFunction(stack, 'Custom', { entry: path.join(fixtures, 'single'), bundling: { assetHashType: AssetHashType.CUSTOM } }),
+      synth(
+        (stack) =>
+          new rust.RustFunction(stack, 'Custom', {
+            entry: path.join(fixtures, 'single'),
+            bundling: { assetHashType: AssetHashType.CUSTOM },
+          }),
       ),
     );
     expect(error.code).toBe('INVALID_OPTION');
@@ -97,7 +102,9 @@ describe('errors a user can act on', () => {
   });
 
   test('a missing crate says where it looked, with a stable code', () => {
-    const error = errorOf(() => synth((stack) => new rust.RustFunction(stack, 'Missing', { entry: path.join(fixtures, 'does-not-exist') })));
+    const error = errorOf(() =>
+      synth((stack) => new rust.RustFunction(stack, 'Missing', { entry: path.join(fixtures, 'does-not-exist') })),
+    );
     expect(error.code).toBe('ENTRY_NOT_FOUND');
     expect(error.message).toContain(path.join(fixtures, 'does-not-exist'));
   });

@@ -7,8 +7,9 @@
  * The keys fold in the source digest and CDK's JSON of the bundling options
  * (Docker image, command, environment, volumes), so they pin both.
  */
-import * as path from 'path';
-import { DockerImage, Stack } from 'aws-cdk-lib';
+
+import * as path from 'node:path';
+import { DockerImage, type Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rust from '../lib';
 import { functionIds, s3KeyOf, synth } from './support/synth';
@@ -23,15 +24,39 @@ interface Pin {
 
 const PINS: Record<string, Pin> = {
   single: { props: { entry: path.join(fixtures, 'single') }, key: '52ad026fcbad80b8cf511741dd981f9621a7bfb2221e7f4b9d34ce9d0f4d10ec.zip' },
-  singleArm: { props: { entry: path.join(fixtures, 'single'), architecture: lambda.Architecture.ARM_64 }, key: '760f819accecc73f8ea2943e9766a6971276ac3c69c9a3d34275bc401811254a.zip' },
-  singleAl2: { props: { entry: path.join(fixtures, 'single'), runtime: lambda.Runtime.PROVIDED_AL2 }, key: '52ad026fcbad80b8cf511741dd981f9621a7bfb2221e7f4b9d34ce9d0f4d10ec.zip' },
-  alpha: { props: { entry: path.join(fixtures, 'workspace'), binaryName: 'alpha' }, key: 'a761d25fa92e9c5b6339f04e07c48a2ccab90e4a58b019b38ae91b59f755fbc9.zip' },
-  beta: { props: { entry: path.join(fixtures, 'workspace'), binaryName: 'beta' }, key: '9cba347c7954ffc3807b7e5e1c3b13711c0443d4b68bcef0182ff9bd61350923.zip' },
-  multiFirst: { props: { entry: path.join(fixtures, 'multi_bin'), binaryName: 'first' }, key: 'e7b8ed99fc97667446c3d217d6ce9ac83eab61d67f752c9c0accd69c598aa035.zip' },
-  multiThird: { props: { entry: path.join(fixtures, 'multi_bin'), binaryName: 'third' }, key: '372b32f5293b0ec804c789299438d3445a9b2c0fb38704441022effe1c58ba3c.zip' },
+  singleArm: {
+    props: { entry: path.join(fixtures, 'single'), architecture: lambda.Architecture.ARM_64 },
+    key: '760f819accecc73f8ea2943e9766a6971276ac3c69c9a3d34275bc401811254a.zip',
+  },
+  singleAl2: {
+    props: { entry: path.join(fixtures, 'single'), runtime: lambda.Runtime.PROVIDED_AL2 },
+    key: '52ad026fcbad80b8cf511741dd981f9621a7bfb2221e7f4b9d34ce9d0f4d10ec.zip',
+  },
+  alpha: {
+    props: { entry: path.join(fixtures, 'workspace'), binaryName: 'alpha' },
+    key: 'a761d25fa92e9c5b6339f04e07c48a2ccab90e4a58b019b38ae91b59f755fbc9.zip',
+  },
+  beta: {
+    props: { entry: path.join(fixtures, 'workspace'), binaryName: 'beta' },
+    key: '9cba347c7954ffc3807b7e5e1c3b13711c0443d4b68bcef0182ff9bd61350923.zip',
+  },
+  multiFirst: {
+    props: { entry: path.join(fixtures, 'multi_bin'), binaryName: 'first' },
+    key: 'e7b8ed99fc97667446c3d217d6ce9ac83eab61d67f752c9c0accd69c598aa035.zip',
+  },
+  multiThird: {
+    props: { entry: path.join(fixtures, 'multi_bin'), binaryName: 'third' },
+    key: '372b32f5293b0ec804c789299438d3445a9b2c0fb38704441022effe1c58ba3c.zip',
+  },
   rooted: { props: { entry: path.join(fixtures, 'rooted') }, key: '3772ebf510bde530d07d5a821c3a5ae9208fbf187b6dd15236fae82514c7b316.zip' },
-  rootedMember: { props: { entry: path.join(fixtures, 'rooted'), binaryName: 'rooted-member' }, key: 'd48238102b0a5199711db0b7a08dab132d6918c21fa859967ad3b05994736fc7.zip' },
-  defaultEntry: { props: { entry: path.join(fixtures, 'default_entry', 'my-construct.my_function') }, key: '21e5b075d00f80abd97a1740c16846db26b8fbcd5e6c57ededbab9021bb3b782.zip' },
+  rootedMember: {
+    props: { entry: path.join(fixtures, 'rooted'), binaryName: 'rooted-member' },
+    key: 'd48238102b0a5199711db0b7a08dab132d6918c21fa859967ad3b05994736fc7.zip',
+  },
+  defaultEntry: {
+    props: { entry: path.join(fixtures, 'default_entry', 'my-construct.my_function') },
+    key: '21e5b075d00f80abd97a1740c16846db26b8fbcd5e6c57ededbab9021bb3b782.zip',
+  },
   options: {
     props: {
       entry: path.join(fixtures, 'single'),

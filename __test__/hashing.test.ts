@@ -11,16 +11,17 @@
  * the native addon (and the tools it spawns) never see, so a shim put on
  * `process.env.PATH` in this process would never be called.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { AssetHashType, Stack } from 'aws-cdk-lib';
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AssetHashType, type Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rust from '../lib';
 import { synthAppInChild } from './support/child';
 import { stagedAssetOf } from './support/recorder';
 import { invokeBootstrap } from './support/runtime-api';
 import { cargoLambdaShim } from './support/shim';
-import { bootstrapOf, copyFixtures, copySingle, functionIds, s3KeyOf, synth, Synthesized, tempDir } from './support/synth';
+import { bootstrapOf, copyFixtures, copySingle, functionIds, type Synthesized, s3KeyOf, synth, tempDir } from './support/synth';
 import { extractZip } from './support/zip';
 
 /** Context that skips bundling for every stack (as `cdk synth --exclusively` of nothing). */
@@ -124,7 +125,10 @@ describe('a non-virtual workspace root (fixtures/rooted): the root package does 
 describe('the build configuration is part of the key', () => {
   const crate = copySingle(tempDir('hash-config'));
   const keyWith = (props: rust.RustFunctionProps) =>
-    keyOf(synth((stack) => new rust.RustFunction(stack, 'Fn', { entry: crate, ...props }), { context: SKIP_BUNDLING }), 'Fn');
+    keyOf(
+      synth((stack) => new rust.RustFunction(stack, 'Fn', { entry: crate, ...props }), { context: SKIP_BUNDLING }),
+      'Fn',
+    );
   const base = keyWith({});
 
   test('extraBuildArgs, environment and architecture each change the S3Key', () => {
@@ -156,14 +160,16 @@ describe('the build configuration is part of the key', () => {
 
 test('assetHashType OUTPUT builds, and its key is the hash of the (deterministic) output', async () => {
   const crate = copySingle(tempDir('hash-output'));
-  const define = (stack: Stack) =>
-    new rust.RustFunction(stack, 'Fn', { entry: crate, bundling: { assetHashType: AssetHashType.OUTPUT } });
+  const define = (stack: Stack) => new rust.RustFunction(stack, 'Fn', { entry: crate, bundling: { assetHashType: AssetHashType.OUTPUT } });
   const s = synth(define);
   const key = keyOf(s, 'Fn');
   expect(key).toMatch(/^[0-9a-f]{64}\.zip$/);
   const answer = await invokeBootstrap(bootstrapOf(s, functionIds(s.json)[0]), 'out');
   expect(answer.json).toEqual({ function: 'single-fn', greeting: 'hello', input: 'out' });
-  const sourceKey = keyOf(synth((stack) => new rust.RustFunction(stack, 'Fn', { entry: crate }), { context: SKIP_BUNDLING }), 'Fn');
+  const sourceKey = keyOf(
+    synth((stack) => new rust.RustFunction(stack, 'Fn', { entry: crate }), { context: SKIP_BUNDLING }),
+    'Fn',
+  );
   expect(key).not.toBe(sourceKey);
   // A second synth into another cdk.out stages the same bytes, so the same key.
   expect(keyOf(synth(define), 'Fn')).toBe(key);

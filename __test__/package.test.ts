@@ -3,9 +3,9 @@
  * and compiled JS (npm 11 runs no install scripts), leave sources and tests
  * out, and work in a separate CDK app with no build step of its own.
  */
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { invokeBootstrap } from './support/runtime-api';
 import { copySingle, tempDir } from './support/synth';
 import { extractZip } from './support/zip';

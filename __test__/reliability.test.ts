@@ -2,14 +2,16 @@
  * Reliability under bad input, failures and concurrency: clear errors,
  * nothing half-written, nothing injected.
  */
-import { ChildProcess, execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
+
+import { type ChildProcess, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rust from '../lib';
 import * as native from '../lib/native';
+import { finished, startAppInChild } from './support/child';
 import { invokeBootstrap } from './support/runtime-api';
 import { cargoLambdaShim } from './support/shim';
-import { finished, startAppInChild } from './support/child';
 import { bootstrapOf, copySingle, errorOf, functionIds, synth, tempDir } from './support/synth';
 import { zipEntries } from './support/zip';
 
@@ -91,7 +93,9 @@ describe('no injection', () => {
   });
 
   test.each(['$(touch /tmp/cdk-lambda-rust-pwned)', 'a b', 'x;y', 'a\nb', '-rf', ''])('binaryName %j is refused up front', (binaryName) => {
-    const error = errorOf(() => synth((stack) => new rust.RustFunction(stack, 'Bad', { entry: path.join(fixtures, 'single'), binaryName })));
+    const error = errorOf(() =>
+      synth((stack) => new rust.RustFunction(stack, 'Bad', { entry: path.join(fixtures, 'single'), binaryName })),
+    );
     expect(error.code).toBe('INVALID_OPTION');
     expect(fs.existsSync('/tmp/cdk-lambda-rust-pwned')).toBe(false);
   });
@@ -114,7 +118,7 @@ describe('hashing edge cases', () => {
 
   test('loops, outside links, dangling links, FIFOs, non-UTF-8 names and a 200 MB file hash without hanging', () => {
     const resolved = native.resolveFunction({ entry: crate });
-    const build = { architecture: 'x86_64', runtime: 'provided.al2023' };
+    const build = { architecture: native.ARCHITECTURES.x86_64, runtime: 'provided.al2023' };
     const first = native.fingerprintFunction(resolved, build);
     expect(first).toMatch(/^[0-9a-f]{64}$/);
     expect(native.fingerprintFunction(resolved, build)).toBe(first);
@@ -124,28 +128,45 @@ describe('hashing edge cases', () => {
 });
 
 describe('the native boundary', () => {
+  const single = () => native.resolveFunction({ entry: path.join(fixtures, 'single') });
+  const x86 = native.ARCHITECTURES.x86_64;
   test.each([
     ['resolveFunction', () => native.resolveFunction({ entry: '\0nul' })],
     ['resolveFunction', () => native.resolveFunction({ entry: 'x'.repeat(100_000) })],
     ['resolveFunction', () => native.resolveFunction({ definingFile: '', id: '../../..' })],
-    ['fingerprintFunction', () =>
-      native.fingerprintFunction(
-        {
-          manifestPath: '/', workspaceRoot: '/', packageName: '', packageManifestPath: '/nope/Cargo.toml', binaryName: '',
-          targetDirectory: '', sourceRoot: '/', workspaceInSource: '', containerWorkspace: '/asset-input',
-        },
-        { architecture: 'x86_64', runtime: 'provided.al2023' },
-      )],
-    ['fingerprintFunction', () =>
-      native.fingerprintFunction(native.resolveFunction({ entry: path.join(fixtures, 'single') }), { architecture: 'mips', runtime: '' })],
-    ['dockerBundlingCommand', () =>
-      native.dockerBundlingCommand(native.resolveFunction({ entry: path.join(fixtures, 'single') }), { architecture: 'arm64', runtime: '', packageManager: 'npm' }, [], [])],
-    ['verifyBootstrap', () => native.verifyBootstrap('/dev/null', 'x86_64', 'provided.al2023')],
-    ['detectPackageManager', () => native.detectPackageManager('make')],
+    [
+      'fingerprintFunction',
+      () =>
+        native.fingerprintFunction(
+          {
+            workspaceRoot: '/',
+            packageName: '',
+            packageManifestPath: '/nope/Cargo.toml',
+            binaryName: '',
+            targetDirectory: '',
+            sourceRoot: '/',
+          },
+          { architecture: x86, runtime: 'provided.al2023' },
+        ),
+    ],
+    ['architectureOf', () => native.architectureOf(lambda.Architecture.custom('mips', 'linux/mips'))],
+    ['buildToolOf', () => native.buildToolOf('npm')],
+    ['buildScopeOf', () => native.buildScopeOf('everything')],
+    ['verifyBootstrap', () => native.verifyBootstrap('/dev/null', x86, 'provided.al2023')],
+    [
+      'localBuildTool',
+      () => native.localBuildTool('fn', { architecture: x86, runtime: '', tool: native.BUILD_TOOLS.cross }, false, 'image'),
+    ],
   ])('%s turns hostile input into a coded error, not a crash', (_, call) => {
     const error = errorOf(call);
     expect(error.code).toMatch(/^[A-Z_]+$/);
     expect(error.code).not.toBe('INTERNAL_ERROR');
-    expect(error.message.length).toBeGreaterThan(10);
+    expect(error.message).toMatch(new RegExp(`^\\[${error.code}\\] .{10,}`));
+  });
+
+  test('values outside the typed boundary are refused by napi before the core runs', () => {
+    const error = errorOf(() => native.fingerprintFunction(single(), { architecture: 'mips' as any, runtime: '' }));
+    expect(error.code).toBe('InvalidArg');
+    expect(error.message).toContain('mips');
   });
 });

@@ -10,16 +10,17 @@
  * Crates are built from temp copies (fixtures side by side, so relative path
  * dependencies such as `../mini_lambda` resolve), never in the fixtures.
  */
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
-import { Stack } from 'aws-cdk-lib';
+
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rust from '../lib';
 import * as native from '../lib/native';
 import { qemuRunner } from './support/qemu';
 import { invokeBootstrap } from './support/runtime-api';
-import { bootstrapOf, copyFixtures, copySingle, errorOf, functionIds, s3KeyOf, synth, Synthesized, tempDir } from './support/synth';
+import { bootstrapOf, copyFixtures, copySingle, errorOf, functionIds, type Synthesized, s3KeyOf, synth, tempDir } from './support/synth';
 
 const fixtures = path.join(__dirname, 'fixtures');
 

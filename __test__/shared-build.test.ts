@@ -4,11 +4,11 @@
  * their own builds and their own binaries. Invocations are counted with a
  * PATH shim, in a child process (the addon only sees a real environment).
  */
-import * as path from 'path';
+import * as path from 'node:path';
 import { synthAppInChild } from './support/child';
+import { stagedAssetOf } from './support/recorder';
 import { invokeBootstrap } from './support/runtime-api';
 import { cargoLambdaShim } from './support/shim';
-import { stagedAssetOf } from './support/recorder';
 import { copyFixtures, copySingle, functionIds, tempDir } from './support/synth';
 import { extractZip } from './support/zip';
 
@@ -43,7 +43,11 @@ describe('two functions of one workspace, one configuration', () => {
     expect(first.stderr).toMatch(/alpha: built with cargo-lambda \(2 binaries in one cargo invocation\)/);
     expect(first.stderr).toMatch(/beta: reused from this synth's build/);
     expect(await answer(first.outdir, first.json, idFor(first.json, 'Alpha'), 'a')).toEqual({ function: 'alpha', input: 'a' });
-    expect(await answer(first.outdir, first.json, idFor(first.json, 'Beta'), 'b')).toEqual({ function: 'beta', tag: 'shared-v1', input: 'b' });
+    expect(await answer(first.outdir, first.json, idFor(first.json, 'Beta'), 'b')).toEqual({
+      function: 'beta',
+      tag: 'shared-v1',
+      input: 'b',
+    });
   });
 
   test('a synth with nothing changed starts no cargo process at all and says so', () => {
@@ -58,7 +62,7 @@ describe('two functions of one workspace, one configuration', () => {
     expect(again.stderr).toMatch(/beta: unchanged/);
   });
 
-  test('the FUNCTION build scope builds only each function\'s binary', () => {
+  test("the FUNCTION build scope builds only each function's binary", () => {
     const scoped = cargoLambdaShim();
     const functions = spec.functions.map((f) => ({ ...f, bundling: { buildScope: 'function' } }));
     const s = synthAppInChild({ functions }, { ...process.env, PATH: scoped.path });

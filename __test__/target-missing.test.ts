@@ -4,9 +4,10 @@
  * `rustup target add aarch64-unknown-linux-gnu` does), given to the build
  * through `RUSTC`.
  */
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
+
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rust from '../lib';
 import { invokeBootstrap } from './support/runtime-api';
@@ -43,12 +44,13 @@ test('the toolchain is real: it builds and runs the host target', async () => {
 
 test('building ARM_64 with it names the exact rustup command', () => {
   expect(() =>
-    synth((stack) =>
-      new rust.RustFunction(stack, 'Arm', {
-        entry: crate,
-        architecture: lambda.Architecture.ARM_64,
-        bundling: { environment: { RUSTC: rustc } },
-      }),
+    synth(
+      (stack) =>
+        new rust.RustFunction(stack, 'Arm', {
+          entry: crate,
+          architecture: lambda.Architecture.ARM_64,
+          bundling: { environment: { RUSTC: rustc } },
+        }),
     ),
   ).toThrow(/\[TARGET_MISSING\][\s\S]*rustup target add aarch64-unknown-linux-gnu/);
 });

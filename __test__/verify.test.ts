@@ -4,9 +4,9 @@
  * a host binary linked against a recent glibc, a text file, a missing path.
  * glibc needs are cross-checked with `objdump -T`.
  */
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as rust from '../lib';
 import * as native from '../lib/native';
 import { bootstrapOf, errorOf, functionIds, synth, tempDir } from './support/synth';
@@ -23,8 +23,8 @@ function maxGlibc(file: string): Version | undefined {
 }
 
 const newer = (a: Version, b: Version) => a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]);
-const hostArch = process.arch === 'arm64' ? 'arm64' : 'x86_64';
-const otherArch = hostArch === 'arm64' ? 'x86_64' : 'arm64';
+const hostArch = native.ARCHITECTURES[process.arch === 'arm64' ? 'arm64' : 'x86_64'];
+const otherArch = native.ARCHITECTURES[process.arch === 'arm64' ? 'x86_64' : 'arm64'];
 
 describe('an x86_64 bootstrap built by a synth', () => {
   const s = synth((stack) => new rust.RustFunction(stack, 'Fn', { entry: path.join(fixtures, 'single') }));
@@ -40,20 +40,20 @@ describe('an x86_64 bootstrap built by a synth', () => {
   });
 
   test("passes for ('x86_64', 'provided.al2023')", () => {
-    expect(native.verifyBootstrap(bootstrap, 'x86_64', 'provided.al2023')).toBeUndefined();
+    expect(native.verifyBootstrap(bootstrap, native.ARCHITECTURES.x86_64, 'provided.al2023')).toBeUndefined();
   });
 
   test('passes for provided.al2 too when objdump says it needs no more than GLIBC_2.26 (zig links an old glibc)', () => {
     const needs = maxGlibc(bootstrap)!;
     if (newer(needs, [2, 26])) {
-      expect(errorOf(() => native.verifyBootstrap(bootstrap, 'x86_64', 'provided.al2')).code).toBe('GLIBC_TOO_NEW');
+      expect(errorOf(() => native.verifyBootstrap(bootstrap, native.ARCHITECTURES.x86_64, 'provided.al2')).code).toBe('GLIBC_TOO_NEW');
     } else {
-      expect(native.verifyBootstrap(bootstrap, 'x86_64', 'provided.al2')).toBeUndefined();
+      expect(native.verifyBootstrap(bootstrap, native.ARCHITECTURES.x86_64, 'provided.al2')).toBeUndefined();
     }
   });
 
   test("fails for 'arm64' with ARCH_MISMATCH, saying which target to build", () => {
-    const error = errorOf(() => native.verifyBootstrap(bootstrap, 'arm64', 'provided.al2023'));
+    const error = errorOf(() => native.verifyBootstrap(bootstrap, native.ARCHITECTURES.arm64, 'provided.al2023'));
     expect(error.code).toBe('ARCH_MISMATCH');
     expect(error.message).toContain(bootstrap);
     expect(error.message).toContain('built for x86_64');
@@ -100,7 +100,7 @@ describe('files that are not a Linux executable', () => {
   test('a text file fails with NOT_ELF, naming it', () => {
     const text = path.join(dir, 'bootstrap.txt');
     fs.writeFileSync(text, '#!/bin/sh\necho this is a script, not an ELF executable\n', { mode: 0o755 });
-    const error = errorOf(() => native.verifyBootstrap(text, 'x86_64', 'provided.al2023'));
+    const error = errorOf(() => native.verifyBootstrap(text, native.ARCHITECTURES.x86_64, 'provided.al2023'));
     expect(error.code).toBe('NOT_ELF');
     expect(error.message).toContain(text);
     expect(error.message).toContain('not an ELF executable');
@@ -116,7 +116,7 @@ describe('files that are not a Linux executable', () => {
 
   test('a missing path fails with BINARY_NOT_FOUND, naming it', () => {
     const missing = path.join(dir, 'no-such-bootstrap');
-    const error = errorOf(() => native.verifyBootstrap(missing, 'x86_64', 'provided.al2023'));
+    const error = errorOf(() => native.verifyBootstrap(missing, native.ARCHITECTURES.x86_64, 'provided.al2023'));
     expect(error.code).toBe('BINARY_NOT_FOUND');
     expect(error.message).toContain(missing);
   });

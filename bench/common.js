@@ -1,6 +1,6 @@
 // Helpers shared by the benchmarks.
-const path = require('path');
-const { execFileSync } = require('child_process');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
 
 /** The repository the benchmarks measure. */
 const repo = path.resolve(__dirname, '..');

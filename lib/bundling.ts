@@ -1,17 +1,17 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import {
   AssetHashType,
   BundlingFileAccess,
-  BundlingOptions as CdkBundlingOptions,
+  type BundlingOptions as CdkBundlingOptions,
   DockerImage,
-  DockerVolume,
-  ILocalBundling,
+  type DockerVolume,
+  type ILocalBundling,
 } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as native from './native';
-import { BundlingOptions, PackageManagerType } from './types';
+import type { BundlingOptions } from './types';
 
 /**
  * The image Docker bundling runs by default: cargo-lambda's own image, pinned
@@ -40,7 +40,7 @@ export interface BundlingProps extends BundlingOptions {
 /**
  * Turns a resolved function into a CDK asset. Local bundling (`tryBundle`)
  * runs the native core; when it cannot, CDK runs Docker with `image` and
- * `command`.
+ * `command`. Internal: `RustFunction` is the public way in.
  *
  * CDK folds `JSON.stringify` of this object into the asset hash, so every
  * enumerable field holds only machine-independent values: absolute paths live
@@ -74,7 +74,8 @@ export class Bundling implements CdkBundlingOptions {
     return { code, bundlingRan: () => bundling.local.ran };
   }
 
-  private static assetHashFor(props: BundlingProps): { assetHashType: AssetHashType; assetHash?: string } {
+  /** The asset hash type and value CDK gets for `props`. */
+  public static assetHashFor(props: BundlingProps): { assetHashType: AssetHashType; assetHash?: string } {
     if (props.assetHash !== undefined) {
       return { assetHashType: AssetHashType.CUSTOM, assetHash: props.assetHash };
     }
@@ -82,7 +83,9 @@ export class Bundling implements CdkBundlingOptions {
       return { assetHashType: props.assetHashType };
     }
     if (props.assetHashType === AssetHashType.CUSTOM) {
-      throw native.invalidOption('`assetHashType` CUSTOM needs `assetHash` too: set `bundling.assetHash`, or leave both unset for the source digest.');
+      throw native.invalidOption(
+        '`assetHashType` CUSTOM needs `assetHash` too: set `bundling.assetHash`, or leave both unset for the source digest.',
+      );
     }
     const assetHash = native.fingerprintFunction(props.resolved, buildOptions(props));
     return { assetHashType: AssetHashType.CUSTOM, assetHash };
@@ -102,7 +105,7 @@ export class Bundling implements CdkBundlingOptions {
   public readonly bundlingFileAccess?: BundlingFileAccess;
   public readonly local: LocalBundler;
 
-  private constructor(props: BundlingProps) {
+  public constructor(props: BundlingProps) {
     const build = buildOptions(props);
     const cache = cargoCache(props);
     this.image = props.dockerImage ?? DockerImage.fromRegistry(DEFAULT_DOCKER_IMAGE);
@@ -125,11 +128,11 @@ export class Bundling implements CdkBundlingOptions {
 
 function buildOptions(props: BundlingProps): native.BuildOptions {
   return {
-    architecture: props.architecture.name,
+    architecture: native.architectureOf(props.architecture),
     runtime: props.runtime.name,
-    packageManager: props.packageManagerType,
+    tool: native.buildToolOf(props.packageManagerType),
     profile: props.profile,
-    buildScope: props.buildScope,
+    buildScope: native.buildScopeOf(props.buildScope),
     extraBuildArgs: props.extraBuildArgs,
     environment: props.environment,
   };
@@ -137,20 +140,13 @@ function buildOptions(props: BundlingProps): native.BuildOptions {
 
 /** The container command: hooks, the build as an argument vector, the copy to /asset-output. */
 function dockerCommand(props: BundlingProps, build: native.BuildOptions): string[] {
-  if (props.packageManagerType === PackageManagerType.CROSS && !props.forceDockerBundling) {
-    // cross builds on the host only. Local bundling either builds with it or
-    // throws TOOL_MISSING, so CDK never reaches Docker; this command says why
-    // if it ever does.
-    return ['bash', '-c', 'echo "cdk-lambda-rust: PackageManagerType.CROSS builds on the host only, not in Docker bundling" >&2; exit 1'];
-  }
-  // With CROSS and forceDockerBundling, this throws INVALID_OPTION at synth.
   const hooks = props.commandHooks;
-  return native.dockerBundlingCommand(
-    props.resolved,
-    build,
-    hooks?.beforeBundling(props.resolved.containerWorkspace, '/asset-output') ?? [],
-    hooks?.afterBundling(props.resolved.containerWorkspace, '/asset-output') ?? [],
-  );
+  const dirs = native.dockerHookDirs(props.resolved);
+  return native.dockerBundlingCommand(props.resolved, build, {
+    beforeBundling: hooks?.beforeBundling(dirs.inputDir, dirs.outputDir) ?? [],
+    afterBundling: hooks?.afterBundling(dirs.inputDir, dirs.outputDir) ?? [],
+    forced: props.forceDockerBundling ?? false,
+  });
 }
 
 interface CargoCache {
@@ -217,34 +213,23 @@ class LocalBundler implements ILocalBundling {
 
   public tryBundle(outputDir: string): boolean {
     this.#ran = true;
-    const name = this.#props.resolved.binaryName;
-    if (this.#props.forceDockerBundling) {
-      this.prepareDocker();
-      return false;
-    }
+    const label = this.#props.resolved.binaryName;
     // Throws TOOL_MISSING when the requested tool is not installed: an
     // explicit choice never silently turns into another tool or into Docker.
-    const tool = native.detectPackageManager(this.#build.packageManager);
+    const tool = native.localBuildTool(label, this.#build, this.#props.forceDockerBundling ?? false, this.#image.image);
     if (!tool) {
-      process.stderr.write(
-        `cdk-lambda-rust: ${name}: neither cargo-lambda nor cargo-zigbuild is on PATH, so it is built with Docker ` +
-          `(image ${this.#image.image}, target ${this.#props.architecture.name}). ` +
-          'To build on this machine instead: pip install cargo-lambda. ' +
-          'To always use Docker and silence this note: bundling.forceDockerBundling = true.\n',
-      );
       this.prepareDocker();
       return false;
     }
     const workspaceRoot = this.#props.resolved.workspaceRoot;
     const hooks = this.#props.commandHooks;
-    let result: native.BundleResult;
     try {
-      result = native.bundleFunction({
-        resolved: this.#props.resolved,
-        build: { ...this.#build, packageManager: tool },
+      native.bundleFunction(this.#props.resolved, this.#build, {
+        tool,
         outputDir,
         beforeBundling: hooks?.beforeBundling(workspaceRoot, outputDir),
         afterBundling: hooks?.afterBundling(workspaceRoot, outputDir),
+        label,
       });
     } catch (e) {
       // CDK leaves its `asset.<hash>-building` folder behind on failure; it
@@ -253,11 +238,6 @@ class LocalBundler implements ILocalBundling {
       fs.rmSync(outputDir, { recursive: true, force: true });
       throw e;
     }
-    const outcome =
-      result.outcome === 'built'
-        ? `built with ${tool} (${result.binariesBuilt} ${result.binariesBuilt === 1 ? 'binary' : 'binaries'} in one cargo invocation)`
-        : "reused from this synth's build";
-    process.stderr.write(`cdk-lambda-rust: ${name}: ${outcome}\n`);
     return true;
   }
 
@@ -276,6 +256,8 @@ class LocalBundler implements ILocalBundling {
   /** What CDK folds into the asset hash: no paths, no machine facts. */
   public toJSON(): object {
     // Only when set, so local bundling keeps the hash it always had.
-    return this.#props.forceDockerBundling ? { localBundler: 'cdk-lambda-rust', forceDockerBundling: true } : { localBundler: 'cdk-lambda-rust' };
+    return this.#props.forceDockerBundling
+      ? { localBundler: 'cdk-lambda-rust', forceDockerBundling: true }
+      : { localBundler: 'cdk-lambda-rust' };
   }
 }

@@ -1,10 +1,10 @@
-import { fileURLToPath } from 'url';
+import { fileURLToPath } from 'node:url';
 import { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { Bundling } from './bundling';
 import * as native from './native';
-import { BundlingOptions } from './types';
+import type { BundlingOptions } from './types';
 
 /**
  * Properties of a Rust Lambda function. Every `lambda.Function` option
@@ -73,7 +73,7 @@ export class RustFunction extends lambda.Function {
     this.binaryName = resolved.binaryName;
     // The built/reused lines come from bundling; this is the third outcome.
     if (!asset.bundlingRan() && Stack.of(this).bundlingRequired) {
-      process.stderr.write(`cdk-lambda-rust: ${resolved.binaryName}: unchanged (its asset is already in cdk.out), not rebuilt\n`);
+      native.noteUnchanged(resolved.binaryName);
     }
   }
 }

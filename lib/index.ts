@@ -1,3 +1,3 @@
+export { DEFAULT_DOCKER_IMAGE } from './bundling';
 export * from './function';
 export * from './types';
-export { Bundling, BundlingProps, DEFAULT_DOCKER_IMAGE } from './bundling';

@@ -1,4 +1,4 @@
-import { AssetHashType, BundlingFileAccess, DockerImage, DockerRunOptions, DockerVolume } from 'aws-cdk-lib';
+import type { AssetHashType, BundlingFileAccess, DockerImage, DockerRunOptions, DockerVolume } from 'aws-cdk-lib';
 
 /**
  * The tool that compiles a function's binary.

@@ -1,27 +1,167 @@
-//! Native core of cdk-lambda-rust. Modules hold the logic; `napi_api` is the
-//! thin boundary that Node.js calls.
+//! The Node.js binding of cdk-lambda-rust: conversions between napi's types
+//! and the core's, panic capture and error mapping (`boundary`). Every rule
+//! lives in `cdk-lambda-rust-core`.
 
-pub mod artifact;
-pub mod asset_hash;
-pub mod bundler;
-pub mod command;
-pub mod docker;
-pub mod elf;
-pub mod entry;
-pub mod errors;
-pub mod fingerprint;
-pub mod metadata;
-pub mod metadata_cache;
-pub mod napi_api;
-pub mod runner;
-pub mod target;
+mod boundary;
+mod options;
 
-// Resolution rules checked against the fixture crates in `__test__/fixtures`.
-// A unit-test module, not `tests/`: integration tests link the rlib without
-// Node's napi symbols.
-#[cfg(test)]
-mod resolution_tests;
+use std::path::{Path, PathBuf};
 
-// Property tests over every rule that takes user input (see scripts/fuzz.sh).
-#[cfg(test)]
-mod fuzz_tests;
+use cdk_lambda_rust_core as core;
+use cdk_lambda_rust_core::Core;
+use napi_derive::napi;
+
+use boundary::{guarded, Result};
+pub use options::*;
+
+fn process_cwd() -> PathBuf {
+    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"))
+}
+
+fn workspace_in_source(resolved: &ResolvedFunction) -> String {
+    core::docker::workspace_in_source(Path::new(&resolved.source_root), Path::new(&resolved.workspace_root))
+}
+
+/// Finds a function's crate and binary.
+#[napi]
+pub fn resolve_function(options: ResolveOptions) -> Result<ResolvedFunction> {
+    guarded(|| {
+        let request = core::resolve::ResolveRequest {
+            defining_file: options.defining_file.map(PathBuf::from),
+            id: options.id,
+            entry: options.entry.map(PathBuf::from),
+            binary_name: options.binary_name,
+            cwd: options.cwd.map(PathBuf::from).unwrap_or_else(process_cwd),
+            environment: sorted(&options.environment),
+        };
+        Ok(core::resolve::resolve_function(&Core::shared().workspaces, &request)?.into())
+    })
+}
+
+/// The asset hash: a digest of exactly the files that feed the binary and of
+/// the build configuration. Paths enter it relative to the workspace root.
+#[napi]
+pub fn fingerprint_function(resolved: ResolvedFunction, build: BuildOptions) -> Result<String> {
+    guarded(|| {
+        let requested = build.requested_tool();
+        let label = requested.map_or("auto", |t| t.name());
+        // The configuration's tool does not enter the hash: the label stands for it.
+        let config = build.config(requested.unwrap_or(core::config::BuildTool::CargoLambda));
+        core::asset_hash::function_asset_hash(
+            &Core::shared().workspaces,
+            Path::new(&resolved.package_manifest_path),
+            &resolved.binary_name,
+            &config,
+            label,
+        )
+    })
+}
+
+/// The build tool that builds `label` on this machine, or null when Docker
+/// bundling runs instead (forced, or no local tool installed and none asked
+/// for: then one line on stderr says so).
+#[napi]
+pub fn local_build_tool(
+    label: String,
+    build: BuildOptions,
+    force_docker: bool,
+    image: String,
+) -> Result<Option<BuildTool>> {
+    guarded(|| {
+        let tool = core::toolchain::tool_for_local_bundling(
+            &label,
+            build.requested_tool(),
+            force_docker,
+            &image,
+            build.architecture.into(),
+        )?;
+        Ok(tool.map(Into::into))
+    })
+}
+
+/// Builds the function and writes `bootstrap.zip` into `outputDir`.
+#[napi]
+pub fn bundle_function(
+    resolved: ResolvedFunction,
+    build: BuildOptions,
+    options: BundleOptions,
+) -> Result<BundleResult> {
+    guarded(|| {
+        let tool: core::config::BuildTool = options.tool.into();
+        let request = core::bundler::BundleRequest {
+            workspace_root: PathBuf::from(&resolved.workspace_root),
+            target_directory: PathBuf::from(&resolved.target_directory),
+            package: resolved.package_name.clone(),
+            binary: resolved.binary_name.clone(),
+            arch: build.architecture.into(),
+            runtime: build.runtime.clone(),
+            config: build.config(tool),
+            scope: build.build_scope.map(Into::into).unwrap_or_default(),
+            output_dir: PathBuf::from(&options.output_dir),
+            before_bundling: options.before_bundling.unwrap_or_default(),
+            after_bundling: options.after_bundling.unwrap_or_default(),
+            label: options.label,
+        };
+        let core = Core::shared();
+        let report = core::bundler::bundle(&core.workspaces, &core.builds, &request)?;
+        let (outcome, binaries_built) = match report.outcome {
+            core::bundler::BuildOutcome::Built { binaries } => (BuildOutcome::Built, binaries as u32),
+            core::bundler::BuildOutcome::Reused => (BuildOutcome::Reused, 0),
+        };
+        Ok(BundleResult {
+            outcome,
+            binaries_built,
+            binary_path: report.binary_path.to_string_lossy().into_owned(),
+            asset_path: report.asset_path.to_string_lossy().into_owned(),
+        })
+    })
+}
+
+/// The folders `commandHooks` get in the Docker bundling container.
+#[napi]
+pub fn docker_hook_dirs(resolved: ResolvedFunction) -> HookDirs {
+    let (input, output) = core::docker::hook_dirs(&workspace_in_source(&resolved));
+    HookDirs { input_dir: input.to_string_lossy().into_owned(), output_dir: output.to_string() }
+}
+
+/// The command Docker bundling runs in the container (see the core's `docker`).
+#[napi]
+pub fn docker_bundling_command(
+    resolved: ResolvedFunction,
+    build: BuildOptions,
+    options: DockerCommandOptions,
+) -> Result<Vec<String>> {
+    guarded(|| {
+        // Docker bundling runs cargo-lambda unless another tool was asked for.
+        let config = build.config(build.requested_tool().unwrap_or(core::config::BuildTool::CargoLambda));
+        core::docker::docker_command(&core::docker::ContainerBuild {
+            workspace_in_source: &workspace_in_source(&resolved),
+            package: &resolved.package_name,
+            binary: &resolved.binary_name,
+            config: &config,
+            before_bundling: &options.before_bundling,
+            after_bundling: &options.after_bundling,
+            forced: options.forced,
+        })
+    })
+}
+
+/// The package's cache folder, from the values of `CDK_LAMBDA_RUST_CACHE_DIR`,
+/// `XDG_CACHE_HOME` and the home folder.
+#[napi]
+pub fn cache_dir(explicit: Option<String>, xdg: Option<String>, home: Option<String>) -> Option<String> {
+    core::cache_dir::cache_base(explicit.as_deref(), xdg.as_deref(), home.as_deref())
+        .map(|p| p.to_string_lossy().into_owned())
+}
+
+/// Checks a built binary against an architecture and runtime, as bundling does.
+#[napi]
+pub fn verify_bootstrap(path: String, architecture: Architecture, runtime: String) -> Result<()> {
+    guarded(|| core::elf::verify_bootstrap(Path::new(&path), architecture.into(), &runtime))
+}
+
+/// Says that a function's asset was already in `cdk.out`, so CDK did not bundle it.
+#[napi]
+pub fn note_unchanged(label: String) {
+    core::progress::unchanged(&label);
+}

@@ -1,7 +1,7 @@
 /** Synthesizes in a child process: see child-app.js for why. */
-import { ChildProcess, spawn, spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { tempDir } from './synth';
 
 export interface ChildFunction {
@@ -35,7 +35,12 @@ function args(outdir: string, spec: ChildAppSpec): string[] {
 
 /** Runs the synth to completion, with `env` as the child's whole environment. */
 export function synthAppInChild(spec: ChildAppSpec, env: NodeJS.ProcessEnv, outdir = tempDir('child-cdkout')): ChildSynth {
-  const proc = spawnSync(process.execPath, args(outdir, spec), { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+  const proc = spawnSync(process.execPath, args(outdir, spec), {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 300_000,
+  });
   const templatePath = path.join(outdir, 'TestStack.template.json');
   const json = proc.status === 0 && fs.existsSync(templatePath) ? JSON.parse(fs.readFileSync(templatePath, 'utf8')) : undefined;
   return { status: proc.status, stderr: proc.stderr, outdir, json };

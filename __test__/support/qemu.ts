@@ -2,8 +2,8 @@
  * Locates the user-mode qemu unpacked by `scripts/setup-qemu.sh`, so tests can
  * run aarch64 Lambda binaries on an x86_64 host.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 /** Where `scripts/setup-qemu.sh` unpacks its packages. */
 export const QEMU_CACHE_DIR = path.resolve(__dirname, '../../.cache/qemu');

@@ -13,12 +13,12 @@
  * - `pathWithoutLocalTools()`: a PATH with cargo and rustc but without
  *   cargo-lambda and cargo-zigbuild.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { ChildSynth, synthAppInChild } from './child';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type ChildSynth, synthAppInChild } from './child';
 import { tempDir } from './synth';
 
-export { ChildSynth };
+export type { ChildSynth };
 
 /** The text every recorded `docker run` leaves as `bootstrap`. */
 export const PLACEHOLDER_BOOTSTRAP = 'placeholder bootstrap written by the docker recorder\n';
@@ -207,24 +207,6 @@ export function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
-  }
-}
-
-/** Runs `fn` and returns what it wrote to process.stderr, with its result or error. */
-export function captureStderr<T>(fn: () => T): { stderr: string; result?: T; error?: unknown } {
-  const original = process.stderr.write.bind(process.stderr);
-  let stderr = '';
-  (process.stderr as any).write = (chunk: any, ...rest: any[]) => {
-    stderr += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    return original(chunk, ...rest);
-  };
-  try {
-    const result = fn();
-    return { stderr, result };
-  } catch (error) {
-    return { stderr, error };
-  } finally {
-    process.stderr.write = original;
   }
 }
 

@@ -7,11 +7,11 @@
  * next one is held open (as the real service does while idle) until we kill
  * the process.
  */
-import { spawn, ChildProcess } from 'child_process';
-import * as fs from 'fs';
-import * as http from 'http';
-import { AddressInfo } from 'net';
-import * as path from 'path';
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
 
 export interface InvokeOptions {
   /** Give up after this long (default 30 s). */
@@ -32,11 +32,7 @@ export interface InvokeResult {
 const PREFIX = '/2018-06-01/runtime';
 const MAX_CAPTURE = 64 * 1024;
 
-export async function invokeBootstrap(
-  bootstrapPath: string,
-  event: unknown,
-  opts: InvokeOptions = {},
-): Promise<InvokeResult> {
+export async function invokeBootstrap(bootstrapPath: string, event: unknown, opts: InvokeOptions = {}): Promise<InvokeResult> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const requestId = `req-${process.pid}-${Date.now().toString(36)}`;
   const functionName = opts.env?.AWS_LAMBDA_FUNCTION_NAME ?? 'test-function';
@@ -179,9 +175,7 @@ export async function invokeBootstrap(
       AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${port}`,
     };
 
-    const [command, ...args] = opts.runner?.length
-      ? [...opts.runner, path.resolve(bootstrapPath)]
-      : [path.resolve(bootstrapPath)];
+    const [command, ...args] = opts.runner?.length ? [...opts.runner, path.resolve(bootstrapPath)] : [path.resolve(bootstrapPath)];
 
     child = spawn(command, args, { cwd: taskRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child.stdout!.on('data', (c: Buffer) => {
@@ -197,10 +191,7 @@ export async function invokeBootstrap(
       finish(new Error(withOutput(`bootstrap ${how} before answering the invocation`)));
     });
 
-    timer = setTimeout(
-      () => finish(new Error(withOutput(`bootstrap did not answer within ${timeoutMs} ms`))),
-      timeoutMs,
-    );
+    timer = setTimeout(() => finish(new Error(withOutput(`bootstrap did not answer within ${timeoutMs} ms`))), timeoutMs);
 
     return await outcome;
   } catch (err) {
@@ -211,7 +202,7 @@ export async function invokeBootstrap(
   }
 }
 
-const ELF_MACHINES: Record<number, string> = { 0x03: 'ia32', 0x28: 'arm', 0x3e: 'x64', 0xb7: 'arm64' };
+const ELF_MACHINES: Record<number, string> = { 3: 'ia32', 40: 'arm', 62: 'x64', 183: 'arm64' };
 
 /**
  * Spawning an ELF for another architecture fails with ENOEXEC, which makes

@@ -5,9 +5,9 @@
  * (support/child.ts): jest hands each test file a copy of process.env, which
  * the native addon never sees.
  */
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { tempDir } from './synth';
 
 export interface Shim {
@@ -31,11 +31,9 @@ export function cargoLambdaShim(opts: { delaySeconds?: number } = {}): Shim {
   const log = path.join(dir, 'calls.log');
   const cargoLog = path.join(dir, 'cargo.log');
   const delay = opts.delaySeconds ? `sleep ${opts.delaySeconds}\n` : '';
-  fs.writeFileSync(
-    path.join(dir, 'cargo-lambda'),
-    `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\n${delay}exec '${realLambda}' "$@"\n`,
-    { mode: 0o755 },
-  );
+  fs.writeFileSync(path.join(dir, 'cargo-lambda'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\n${delay}exec '${realLambda}' "$@"\n`, {
+    mode: 0o755,
+  });
   fs.writeFileSync(path.join(dir, 'cargo'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${cargoLog}'\nexec '${realCargo}' "$@"\n`, { mode: 0o755 });
   const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n') : []);
   return {

@@ -2,9 +2,10 @@
  * Synthesizes stacks the way `cdk synth` does (bundling included) and finds
  * the staged `bootstrap.zip` of each Rust function in the cloud assembly.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { extractZip } from './zip';

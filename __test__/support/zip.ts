@@ -3,8 +3,8 @@
  * central-directory reader to inspect entry names and unix permissions
  * without extracting anything.
  */
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 
 export interface ZipEntry {
   /** Path inside the archive, `/`-separated; directories end with `/`. */

@@ -23,18 +23,17 @@
 // sides then read the same ~5,000 source files. Best of N runs after one
 // warm-up each, interleaved, warm page cache. A script, not a test: it prints
 // ratios and asserts nothing about wall time.
-'use strict';
 
-const fs = require('fs');
-const path = require('path');
-const { execFileSync } = require('child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
 
 const { repo, gitCommit } = require('../common');
 const work = path.join(repo, 'bench', 'work', 'hash');
 const root = path.join(work, 'ws');
 // aws-cdk-lib reads os.homedir() (i.e. $HOME) when it first fingerprints.
 // rustup and cargo find their homes through $HOME too: pin them first.
-const realHome = require('os').homedir();
+const realHome = require('node:os').homedir();
 process.env.RUSTUP_HOME = process.env.RUSTUP_HOME || path.join(realHome, '.rustup');
 process.env.CARGO_HOME = process.env.CARGO_HOME || path.join(realHome, '.cargo');
 const home = path.join(work, 'home');
@@ -55,14 +54,16 @@ function main() {
   console.log('# hash benchmark: cdk-lambda-rust fingerprintFunction vs aws-cdk-lib FileSystem.fingerprint');
   console.log(`commit:      ${gitCommit()}`);
   console.log(`aws-cdk-lib: ${require(path.join(repo, 'node_modules', 'aws-cdk-lib', 'package.json')).version}`);
-  console.log(`node:        ${process.version}, ${require('os').cpus().length} cores`);
+  console.log(`node:        ${process.version}, ${require('node:os').cpus().length} cores`);
   console.log(`date:        ${new Date().toISOString()}`);
 
   const t0 = process.hrtime.bigint();
   const counts = generate();
   console.log(`generated ${root} in ${ms(process.hrtime.bigint() - t0)}:`);
-  console.log(`  ${counts.sources} source files (${counts.sourceBytes} bytes) in ${PACKAGES} packages, ` +
-    `${counts.other} manifests/lock, ${counts.junk} junk files under target/ (excluded by both)`);
+  console.log(
+    `  ${counts.sources} source files (${counts.sourceBytes} bytes) in ${PACKAGES} packages, ` +
+      `${counts.other} manifests/lock, ${counts.junk} junk files under target/ (excluded by both)`,
+  );
 
   // Resolution runs `cargo metadata --no-deps` once per workspace per process
   // (cached, keyed on the manifest's mtime). It is not part of the timed
@@ -97,7 +98,9 @@ function main() {
   cdkWarm(); // fill the digest cache for the warm variant
   const times = variants.map(() => []);
   for (let i = 0; i < RUNS; i++) {
-    variants.forEach(([, fn], v) => times[v].push(timed(fn, v === 0 ? ourHash : cdkHash)));
+    variants.forEach(([, fn], v) => {
+      times[v].push(timed(fn, v === 0 ? ourHash : cdkHash));
+    });
     cdkWarm(); // leave the cache warm for the next round's warm variant
   }
   const best = times.map((xs) => Math.min(...xs));
@@ -105,7 +108,9 @@ function main() {
   const files = counts.sources + counts.other;
   console.log('');
   console.log(`runs (ms), best of ${RUNS} after one warm-up, interleaved:`);
-  variants.forEach(([name], v) => console.log(`  ${name.padEnd(56)}: ${fmt(times[v])}`));
+  variants.forEach(([name], v) => {
+    console.log(`  ${name.padEnd(56)}: ${fmt(times[v])}`);
+  });
   console.log('');
   console.log('| hasher | what it does per file | files | best (ms) | files/s | vs ours |');
   console.log('| --- | --- | ---: | ---: | ---: | ---: |');
@@ -186,9 +191,11 @@ function generate() {
   );
   let seed = 0x9e3779b9;
   const rand = () => {
-    seed ^= seed << 13; seed >>>= 0;
+    seed ^= seed << 13;
+    seed >>>= 0;
     seed ^= seed >>> 17;
-    seed ^= seed << 5; seed >>>= 0;
+    seed ^= seed << 5;
+    seed >>>= 0;
     return seed;
   };
   names.forEach((name, p) => {
@@ -196,7 +203,13 @@ function generate() {
     fs.mkdirSync(path.join(dir, 'src'), { recursive: true });
     // The function package depends by path on every other member, so our
     // hash (selected package + path deps) covers all of them.
-    const deps = p === 0 ? names.slice(1).map((n) => `${n} = { path = "../${n}" }`).join('\n') : '';
+    const deps =
+      p === 0
+        ? names
+            .slice(1)
+            .map((n) => `${n} = { path = "../${n}" }`)
+            .join('\n')
+        : '';
     fs.writeFileSync(
       path.join(dir, 'Cargo.toml'),
       `[package]\nname = "${name}"\nversion = "0.1.0"\nedition = "2021"\npublish = false\n\n[dependencies]\n${deps}\n`,

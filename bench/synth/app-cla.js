@@ -6,8 +6,8 @@
 // uses Docker unless `bundling.forcedDockerBundling` is set, so no switch is
 // needed. Its default asset hash is AssetHashType.OUTPUT (left as is: that is
 // what its users get).
-'use strict';
-const path = require('path');
+
+const path = require('node:path');
 
 const cdk = require('aws-cdk-lib');
 const { RustFunction } = require('cargo-lambda-cdk');

@@ -3,8 +3,8 @@
 // Lambda function per member) with inline Node.js code instead of Rust, so
 // no bundling at all. What any synth of 10 functions costs in Node and
 // aws-cdk-lib alone (the repository's copy, as app-ours.js uses).
-'use strict';
-const path = require('path');
+
+const path = require('node:path');
 
 const repo = path.resolve(__dirname, '..', '..');
 const cdk = require(require.resolve('aws-cdk-lib', { paths: [repo] }));

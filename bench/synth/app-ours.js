@@ -5,8 +5,8 @@
 // the napi addon), with the aws-cdk-lib copy that dist/ itself resolves.
 // BENCH_BUILD_SCOPE=function sets `bundling.buildScope: BuildScope.FUNCTION`
 // (one cargo invocation per function, as before shared builds).
-'use strict';
-const path = require('path');
+
+const path = require('node:path');
 
 const repo = path.resolve(__dirname, '..', '..');
 const cdk = require(require.resolve('aws-cdk-lib', { paths: [repo] }));

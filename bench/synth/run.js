@@ -32,13 +32,12 @@
 // hand-written `cargo lambda build` of the whole workspace, cold);
 // BENCH_KEEP=1 keeps bench/work/synth/<tool>/ for inspection (they are
 // always rebuilt from the template at the start).
-'use strict';
 
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
-const crypto = require('crypto');
-const { execFileSync, spawnSync } = require('child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const crypto = require('node:crypto');
+const { execFileSync, spawnSync } = require('node:child_process');
 
 const { repo, gitCommit } = require('../common');
 const work = path.join(repo, 'bench', 'work', 'synth');
@@ -114,7 +113,10 @@ function main() {
           `  assets: ${r.assets} (${r.assetsChanged} new)`,
       );
       for (const line of r.buildLines.slice(0, 2)) console.log(`      ${line}`);
-      if (r.buildLines.length > 2) console.log(`      ... and ${r.buildLines.length - 2} more like it (full list in ${path.relative(process.cwd(), logDir)}/${tool}-${scenario.id}.cargo-lambda.log)`);
+      if (r.buildLines.length > 2)
+        console.log(
+          `      ... and ${r.buildLines.length - 2} more like it (full list in ${path.relative(process.cwd(), logDir)}/${tool}-${scenario.id}.cargo-lambda.log)`,
+        );
     }
   }
 
@@ -122,7 +124,9 @@ function main() {
   if (REFERENCE) {
     console.log('\n== reference: one hand-written `cargo lambda build` of every member, cold, own copy');
     reference = referenceBuild();
-    console.log(`  cargo lambda build --release --target ${TRIPLE} (all ${COUNT} binaries): ${secs(reference.ms)} (cpu ${secs(reference.cpuMs)})`);
+    console.log(
+      `  cargo lambda build --release --target ${TRIPLE} (all ${COUNT} binaries): ${secs(reference.ms)} (cpu ${secs(reference.cpuMs)})`,
+    );
   }
 
   console.log('\n== floor: the same app shape with inline Node.js functions (no bundling), best of 3');
@@ -151,11 +155,15 @@ function header(real) {
   const cdkRepo = require(require.resolve('aws-cdk-lib/package.json', { paths: [repo] })).version;
   console.log('# synth benchmark: cdk-lambda-rust vs cargo-lambda-cdk, 10 functions in one cargo workspace');
   console.log(`date:              ${new Date().toISOString()}`);
-  console.log(`cdk-lambda-rust:   commit ${gitCommit()}, addon ${shortDigest(ourAddon)} built ${mtime(ourAddon)}, dist/ built ${mtime(path.join(repo, 'dist', 'index.js'))}`);
+  console.log(
+    `cdk-lambda-rust:   commit ${gitCommit()}, addon ${shortDigest(ourAddon)} built ${mtime(ourAddon)}, dist/ built ${mtime(path.join(repo, 'dist', 'index.js'))}`,
+  );
   console.log(`cargo-lambda-cdk:  ${claPkg.version} (aws-cdk-lib ${cdkLocal}; ours runs on aws-cdk-lib ${cdkRepo})`);
   console.log(`cargo-lambda:      ${capture(real.cargoLambda, ['lambda', '--version'])} (${real.cargoLambda})`);
   console.log(`cargo:             ${capture(real.cargo, ['--version'])}`);
-  console.log(`machine:           ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, load average ${loadavg()}`);
+  console.log(
+    `machine:           ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, load average ${loadavg()}`,
+  );
   const hasBuildScope = /BuildScope/.test(fs.readFileSync(path.join(repo, 'dist', 'types.js'), 'utf8'));
   return { hasBuildScope, fingerprint: packageFingerprint() };
 }
@@ -428,7 +436,11 @@ function floorSynth() {
     fs.mkdirSync(dir, { recursive: true });
     const cpu0 = childrenCpuMs();
     const t = process.hrtime.bigint();
-    const proc = spawnSync(process.execPath, [path.join(__dirname, 'app-floor.js')], { env, cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    const proc = spawnSync(process.execPath, [path.join(__dirname, 'app-floor.js')], {
+      env,
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const ms = Number(process.hrtime.bigint() - t) / 1e6;
     const cpuMs = childrenCpuMs() - cpu0;
     if (proc.status !== 0) fail('the floor app failed');
@@ -461,16 +473,19 @@ function report(results, reference, floor) {
   const get = (tool, scenario) => results.find((r) => r.tool === tool && r.scenario === scenario);
   const scenarios = ['cold', 'edit', 'unchanged'];
   console.log('\n## results\n');
-  console.log('| scenario | tool | wall | vs cdk-lambda-rust | CPU (user+sys) | assets bundled | cargo-lambda builds | other cargo processes | new asset hashes |');
+  console.log(
+    '| scenario | tool | wall | vs cdk-lambda-rust | CPU (user+sys) | assets bundled | cargo-lambda builds | other cargo processes | new asset hashes |',
+  );
   console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const scenario of scenarios) {
     const base = get('ours', scenario);
     for (const tool of tools) {
       const r = get(tool, scenario);
-      const other = Object.entries(r.cargo)
-        .filter(([sub]) => sub !== 'lambda')
-        .map(([sub, n]) => `${n} ${sub}`)
-        .join(', ') || '0';
+      const other =
+        Object.entries(r.cargo)
+          .filter(([sub]) => sub !== 'lambda')
+          .map(([sub, n]) => `${n} ${sub}`)
+          .join(', ') || '0';
       console.log(
         `| ${scenario} | ${TOOLS[tool].label} | ${secs(r.ms)} | ${(r.ms / base.ms).toFixed(2)}x | ${secs(r.cpuMs)} | ${r.bundled}/${r.assets} | ` +
           `${r.builds} | ${other} | ${r.assetsChanged}/${r.assets} |`,
@@ -500,7 +515,9 @@ function report(results, reference, floor) {
   }
   if (reference) {
     const rel = tools.map((t) => `${TOOLS[t].label} ${(get(t, 'cold').ms / reference.ms).toFixed(2)}x`).join(', ');
-    console.log(`\nreference: one \`cargo lambda build\` of all ${COUNT} binaries, cold, own copy: ${secs(reference.ms)}, cpu ${secs(reference.cpuMs)} (cold synth / reference, wall: ${rel})`);
+    console.log(
+      `\nreference: one \`cargo lambda build\` of all ${COUNT} binaries, cold, own copy: ${secs(reference.ms)}, cpu ${secs(reference.cpuMs)} (cold synth / reference, wall: ${rel})`,
+    );
   }
 }
 
@@ -512,7 +529,9 @@ function run(cmd, args) {
 
 function capture(cmd, args) {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0];
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n')[0];
   } catch {
     return 'unknown';
   }
@@ -540,7 +559,10 @@ function fmtCounts(counts) {
 }
 
 function loadavg() {
-  return os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 }
 
 function secs(ms) {

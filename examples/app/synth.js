@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `npm run example`: synthesizes the example app into examples/app/cdk.out,
 // as `cdk synth` would, then unpacks the staged bootstrap and says where it is.
-const fs = require('fs');
-const path = require('path');
-const { execFileSync } = require('child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
 
 const here = __dirname;
 // CDK_OUTDIR lets tests synthesize into a folder of their own.

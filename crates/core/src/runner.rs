@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use crate::command::BuildCommand;
-use crate::errors::{CoreError, CoreResult, ErrorCode};
+use crate::errors::{Error, Result};
 
 /// How many error lines a thrown error quotes; the full output was streamed.
 const QUOTED_ERROR_LINES: usize = 20;
@@ -22,10 +22,8 @@ struct Transcript {
 impl Transcript {
     /// The first `error` diagnostic and the lines that follow it, else the tail.
     fn summary(&self) -> String {
-        let start = self
-            .lines
-            .iter()
-            .position(|l| l.starts_with("error") || l.contains("error:") || l.contains("Error:"));
+        let start =
+            self.lines.iter().position(|l| l.starts_with("error") || l.contains("error:") || l.contains("Error:"));
         let picked: Vec<&String> = match start {
             Some(i) => self.lines.iter().skip(i).take(QUOTED_ERROR_LINES).collect(),
             None => {
@@ -37,7 +35,11 @@ impl Transcript {
     }
 }
 
-fn pump(stream: impl Read + Send + 'static, transcript: Arc<Mutex<Transcript>>, echo: bool) -> std::thread::JoinHandle<()> {
+fn pump(
+    stream: impl Read + Send + 'static,
+    transcript: Arc<Mutex<Transcript>>,
+    echo: bool,
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let reader = BufReader::new(stream);
         for line in reader.split(b'\n') {
@@ -56,7 +58,7 @@ fn pump(stream: impl Read + Send + 'static, transcript: Arc<Mutex<Transcript>>, 
 }
 
 /// Runs `cmd` to completion. `echo` streams its output to stderr.
-pub fn run(cmd: &BuildCommand, echo: bool) -> CoreResult<()> {
+pub fn run(cmd: &BuildCommand, echo: bool) -> Result<()> {
     let mut command = Command::new(&cmd.program);
     command
         .args(&cmd.args)
@@ -65,16 +67,15 @@ pub fn run(cmd: &BuildCommand, echo: bool) -> CoreResult<()> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = command.spawn().map_err(|e| {
-        let code = if e.kind() == std::io::ErrorKind::NotFound { ErrorCode::ToolMissing } else { ErrorCode::BuildFailed };
-        CoreError::new(code, format!("could not start `{}`: {e}", cmd.display()))
+    let mut child = command.spawn().map_err(|e| Error::CannotStart {
+        command: cmd.display(),
+        detail: e.to_string(),
+        not_found: e.kind() == std::io::ErrorKind::NotFound,
     })?;
     let transcript = Arc::new(Mutex::new(Transcript::default()));
     let out = pump(child.stdout.take().expect("piped stdout"), transcript.clone(), echo);
     let err = pump(child.stderr.take().expect("piped stderr"), transcript.clone(), echo);
-    let status = child
-        .wait()
-        .map_err(|e| CoreError::new(ErrorCode::BuildFailed, format!("waiting for `{}` failed: {e}", cmd.display())))?;
+    let status = child.wait().map_err(|e| Error::WaitFailed { command: cmd.display(), detail: e.to_string() })?;
     let _ = out.join();
     let _ = err.join();
     if status.success() {
@@ -85,15 +86,12 @@ pub fn run(cmd: &BuildCommand, echo: bool) -> CoreResult<()> {
         Some(code) => format!("exit status {code}"),
         None => "killed by a signal".to_string(),
     };
-    Err(CoreError::new(
-        ErrorCode::BuildFailed,
-        format!("`{}` failed ({how}) in {}:\n{summary}", cmd.display(), cmd.cwd.display()),
-    ))
+    Err(Error::CommandFailed { command: cmd.display(), how, cwd: cmd.cwd.clone(), summary })
 }
 
 /// Runs user hook commands, joined with `&&`, through `sh -c`. Hooks are
 /// shell by design (documented); our own values never go into them.
-pub fn run_hooks(commands: &[String], cwd: &Path, env: &[(String, String)], stage: &str) -> CoreResult<()> {
+pub fn run_hooks(commands: &[String], cwd: &Path, env: &[(String, String)], stage: &'static str) -> Result<()> {
     if commands.is_empty() {
         return Ok(());
     }
@@ -103,47 +101,13 @@ pub fn run_hooks(commands: &[String], cwd: &Path, env: &[(String, String)], stag
         cwd: cwd.to_path_buf(),
         env: env.to_vec(),
     };
-    run(&cmd, true).map_err(|e| CoreError::new(ErrorCode::BuildFailed, format!("{stage} hook failed: {}", e.message)))
-}
-
-/// Checks that the toolchain cargo will use has the standard library for
-/// `triple`, so a missing `rustup target add` is reported as exactly that.
-/// Returns Ok when it cannot tell (no rustc, custom toolchains): the build
-/// then reports whatever it finds.
-pub fn check_target_installed(triple: &str, cwd: &Path, env: &[(String, String)]) -> CoreResult<()> {
-    let rustc = env
-        .iter()
-        .find(|(k, _)| k == "RUSTC")
-        .map(|(_, v)| v.clone())
-        .or_else(|| std::env::var("RUSTC").ok())
-        .unwrap_or_else(|| "rustc".to_string());
-    let output = Command::new(&rustc)
-        .args(["--print", "sysroot"])
-        .current_dir(cwd)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .output();
-    let Ok(output) = output else { return Ok(()) };
-    if !output.status.success() {
-        return Ok(());
-    }
-    let sysroot = String::from_utf8_lossy(&output.stdout).trim().to_string();
-    let rustlib = Path::new(&sysroot).join("lib").join("rustlib");
-    if !rustlib.is_dir() || rustlib.join(triple).join("lib").is_dir() {
-        return Ok(());
-    }
-    Err(CoreError::new(
-        ErrorCode::TargetMissing,
-        format!(
-            "the Rust standard library for {triple} is not installed in the toolchain at {sysroot}. Run:\n  rustup target add {triple}\n(from {}, so rustup picks the same toolchain)",
-            cwd.display()
-        ),
-    ))
+    run(&cmd, true).map_err(|cause| Error::HookFailed { stage, cause: Box::new(cause) })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::errors::ErrorCode;
 
     fn sh(script: &str) -> BuildCommand {
         BuildCommand { program: "sh".into(), args: vec!["-c".into(), script.into()], cwd: "/".into(), env: vec![] }
@@ -156,19 +120,23 @@ mod tests {
 
     #[test]
     fn failure_quotes_the_first_error_and_the_status() {
-        let err = run(&sh("(echo compiling; echo 'error[E0425]: cannot find value'; echo '  --> src/main.rs:1:1') >&2; exit 101"), false)
-            .unwrap_err();
-        assert_eq!(err.code, ErrorCode::BuildFailed);
-        assert!(err.message.contains("exit status 101"), "{}", err.message);
-        assert!(err.message.contains("error[E0425]: cannot find value\n  --> src/main.rs:1:1"), "{}", err.message);
-        let quoted = err.message.split_once('\n').unwrap().1;
+        let err = run(
+            &sh("(echo compiling; echo 'error[E0425]: cannot find value'; echo '  --> src/main.rs:1:1') >&2; exit 101"),
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::BuildFailed);
+        assert!(err.message().contains("exit status 101"), "{}", err.message());
+        assert!(err.message().contains("error[E0425]: cannot find value\n  --> src/main.rs:1:1"), "{}", err.message());
+        let message = err.message();
+        let quoted = message.split_once('\n').unwrap().1;
         assert!(!quoted.contains("compiling"), "{quoted}");
     }
 
     #[test]
     fn a_missing_program_is_a_missing_tool() {
         let cmd = BuildCommand { program: "no-such-tool-xyz".into(), args: vec![], cwd: "/".into(), env: vec![] };
-        assert_eq!(run(&cmd, false).unwrap_err().code, ErrorCode::ToolMissing);
+        assert_eq!(run(&cmd, false).unwrap_err().code(), ErrorCode::ToolMissing);
     }
 
     #[test]
@@ -192,26 +160,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("log");
         let l = log.display();
-        run_hooks(&[format!("echo one >> {l}"), format!("echo two >> {l}")], dir.path(), &[], "beforeBundling").unwrap();
+        run_hooks(&[format!("echo one >> {l}"), format!("echo two >> {l}")], dir.path(), &[], "beforeBundling")
+            .unwrap();
         assert_eq!(std::fs::read_to_string(&log).unwrap(), "one\ntwo\n");
-        let err = run_hooks(&["false".into(), format!("echo three >> {l}")], dir.path(), &[], "afterBundling").unwrap_err();
-        assert!(err.message.starts_with("afterBundling hook failed"));
+        let err =
+            run_hooks(&["false".into(), format!("echo three >> {l}")], dir.path(), &[], "afterBundling").unwrap_err();
+        assert!(err.message().starts_with("afterBundling hook failed"));
         assert_eq!(std::fs::read_to_string(&log).unwrap(), "one\ntwo\n");
-    }
-
-    #[test]
-    fn a_sysroot_without_the_target_names_the_rustup_command() {
-        let dir = tempfile::tempdir().unwrap();
-        let sysroot = dir.path().join("sysroot");
-        std::fs::create_dir_all(sysroot.join("lib/rustlib/x86_64-unknown-linux-gnu/lib")).unwrap();
-        let fake_rustc = dir.path().join("rustc");
-        std::fs::write(&fake_rustc, format!("#!/bin/sh\necho {}\n", sysroot.display())).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&fake_rustc, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let env = vec![("RUSTC".to_string(), fake_rustc.display().to_string())];
-        check_target_installed("x86_64-unknown-linux-gnu", dir.path(), &env).unwrap();
-        let err = check_target_installed("aarch64-unknown-linux-gnu", dir.path(), &env).unwrap_err();
-        assert_eq!(err.code, ErrorCode::TargetMissing);
-        assert!(err.message.contains("rustup target add aarch64-unknown-linux-gnu"), "{}", err.message);
     }
 }

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
-use crate::errors::{CoreError, CoreResult, ErrorCode};
+use crate::errors::{Error, Result};
 
 pub const BOOTSTRAP_ZIP: &str = "bootstrap.zip";
 
@@ -24,7 +24,7 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Writes `out_zip` holding `bootstrap` (the binary, mode 0755) first, then the
 /// regular files under `extra_dir`, sorted bytewise by their `/`-separated path.
-pub fn write_bootstrap_zip(binary: &Path, extra_dir: Option<&Path>, out_zip: &Path) -> CoreResult<()> {
+pub fn write_bootstrap_zip(binary: &Path, extra_dir: Option<&Path>, out_zip: &Path) -> Result<()> {
     // Open and list every input before the temp file exists: input errors then
     // leave nothing behind, and a zip staged inside extra_dir never lists itself.
     let mut bootstrap = File::open(binary).map_err(|e| failed("read the built binary", binary, e))?;
@@ -57,15 +57,15 @@ pub fn write_bootstrap_zip(binary: &Path, extra_dir: Option<&Path>, out_zip: &Pa
 }
 
 /// Copies `src` to `dest` with permissions `mode` (ignored off Unix), atomically.
-pub fn copy_atomically(src: &Path, dest: &Path, mode: u32) -> CoreResult<()> {
+pub fn copy_atomically(src: &Path, dest: &Path, mode: u32) -> Result<()> {
     let mut source = File::open(src).map_err(|e| failed("read", src, e))?;
     write_atomically(dest, Some(mode), |mut file| {
         io::copy(&mut source, &mut file).map(drop).map_err(|e| failed(&format!("copy `{}` to", src.display()), dest, e))
     })
 }
 
-fn failed(action: &str, path: &Path, err: impl fmt::Display) -> CoreError {
-    CoreError::new(ErrorCode::StagingFailed, format!("could not {action} `{}`: {err}", path.display()))
+fn failed(action: &str, path: &Path, err: impl fmt::Display) -> Error {
+    Error::Staging { action: action.to_string(), path: path.to_path_buf(), detail: err.to_string() }
 }
 
 fn temp_prefix(file_name: &str) -> String {
@@ -74,7 +74,7 @@ fn temp_prefix(file_name: &str) -> String {
 
 /// Runs `fill` on a fresh temp file next to `dest`, then fsyncs and renames it
 /// onto `dest`. On any error the temp file is removed and `dest` is untouched.
-fn write_atomically(dest: &Path, mode: Option<u32>, fill: impl FnOnce(&File) -> CoreResult<()>) -> CoreResult<()> {
+fn write_atomically(dest: &Path, mode: Option<u32>, fill: impl FnOnce(&File) -> Result<()>) -> Result<()> {
     let name = dest.file_name().ok_or_else(|| failed("write", dest, "the path names no file"))?;
     // Same directory, so the rename never crosses filesystems.
     let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -134,7 +134,7 @@ struct ExtraFile {
 
 /// Regular files under `root` (symlinks to files count; symlinks to folders
 /// are not followed, so a link cycle cannot hang us), sorted by name.
-fn list_extra_files(root: &Path) -> CoreResult<Vec<ExtraFile>> {
+fn list_extra_files(root: &Path) -> Result<Vec<ExtraFile>> {
     let mut files = Vec::new();
     let mut pending = vec![(root.to_path_buf(), String::new())];
     while let Some((dir, prefix)) = pending.pop() {
@@ -175,6 +175,7 @@ fn list_extra_files(root: &Path) -> CoreResult<Vec<ExtraFile>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::errors::ErrorCode;
     use std::io::Read;
     use std::time::{Duration, SystemTime};
     use tempfile::TempDir;
@@ -292,22 +293,22 @@ mod tests {
 
         let missing_dir = tmp.path().join("nope").join(BOOTSTRAP_ZIP);
         let err = write_bootstrap_zip(&binary, None, &missing_dir).unwrap_err();
-        assert_eq!(err.code, ErrorCode::StagingFailed);
-        assert!(err.message.contains("nope"), "{}", err.message);
+        assert_eq!(err.code(), ErrorCode::StagingFailed);
+        assert!(err.message().contains("nope"), "{}", err.message());
         assert!(!tmp.path().join("nope").exists());
 
         let out = out_dir.join(BOOTSTRAP_ZIP);
         let err = write_bootstrap_zip(&tmp.path().join("gone"), None, &out).unwrap_err();
-        assert_eq!(err.code, ErrorCode::StagingFailed);
-        assert!(err.message.contains("gone"), "{}", err.message);
+        assert_eq!(err.code(), ErrorCode::StagingFailed);
+        assert!(err.message().contains("gone"), "{}", err.message());
         let err = write_bootstrap_zip(&binary, Some(&tmp.path().join("no-extra")), &out).unwrap_err();
-        assert!(err.message.contains("no-extra"), "{}", err.message);
+        assert!(err.message().contains("no-extra"), "{}", err.message());
         assert!(listing(&out_dir).is_empty());
 
         // The rename fails after the zip was fully written: the temp file goes too.
         fs::create_dir(&out).unwrap();
         write(&out.join("keep"), b"", 0o644);
-        assert_eq!(write_bootstrap_zip(&binary, None, &out).unwrap_err().code, ErrorCode::StagingFailed);
+        assert_eq!(write_bootstrap_zip(&binary, None, &out).unwrap_err().code(), ErrorCode::StagingFailed);
         assert_eq!(listing(&out_dir), vec![BOOTSTRAP_ZIP]);
         assert_eq!(listing(&out), vec!["keep"]);
     }
@@ -340,8 +341,8 @@ mod tests {
             assert_eq!(fs::metadata(&dest).unwrap().permissions().mode() & 0o777, 0o755);
         }
         let err = copy_atomically(&tmp.path().join("missing"), &dest, 0o755).unwrap_err();
-        assert_eq!(err.code, ErrorCode::StagingFailed);
-        assert!(err.message.contains("missing"), "{}", err.message);
+        assert_eq!(err.code(), ErrorCode::StagingFailed);
+        assert!(err.message().contains("missing"), "{}", err.message());
         assert_eq!(fs::read(&dest).unwrap(), BINARY);
         assert_eq!(listing(tmp.path()), vec!["dest", "src"]);
     }

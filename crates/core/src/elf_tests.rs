@@ -1,6 +1,7 @@
 //! Unit tests of `elf.rs`, kept apart to keep that module readable.
 
 use super::*;
+use crate::errors::ErrorCode;
 
 /// Assembles a minimal ELF: header, optional PT_INTERP/PT_DYNAMIC, and
 /// sections null, .dynstr, [.gnu.version_r], [.dynamic]. Default: ELF64 LE.
@@ -121,14 +122,13 @@ impl TestElf {
 
 fn not_elf(bytes: &[u8]) -> String {
     let err = read_elf_info(bytes).unwrap_err();
-    assert_eq!(err.code, ErrorCode::NotElf, "{err}");
-    err.message
+    assert_eq!(err.code(), ErrorCode::NotElf, "{err}");
+    err.message()
 }
 
 #[test]
 fn parses_machine_and_glibc_needs_in_every_class_and_byte_order() {
-    for (machine, expected) in
-        [(EM_X86_64, Machine::X86_64), (EM_AARCH64, Machine::Aarch64), (40, Machine::Other(40))]
+    for (machine, expected) in [(EM_X86_64, Machine::X86_64), (EM_AARCH64, Machine::Aarch64), (40, Machine::Other(40))]
     {
         for (class32, big_endian) in [(false, false), (false, true), (true, false), (true, true)] {
             let info = read_elf_info(&TestElf { class32, big_endian, ..glibc_app(machine) }.build()).unwrap();
@@ -147,9 +147,8 @@ fn parses_version_names() {
     assert_eq!(glibc_version(b"GLIBC_2.2.5"), Some((2, 2)));
     assert_eq!(glibc_version(b"GLIBC_2.39"), Some((2, 39)));
     assert_eq!(glibc_version(b"GLIBC_3"), Some((3, 0)));
-    for name in
-        "GLIBC_PRIVATE GLIBC_ABI_DT_RELR GLIBCXX_3.4 GLIBC_2.x GLIBC_+2.3 GLIBC_2..1 GLIBC_ GLIBC_9999999999.1"
-            .split(' ')
+    for name in "GLIBC_PRIVATE GLIBC_ABI_DT_RELR GLIBCXX_3.4 GLIBC_2.x GLIBC_+2.3 GLIBC_2..1 GLIBC_ GLIBC_9999999999.1"
+        .split(' ')
     {
         assert_eq!(glibc_version(name.as_bytes()), None, "{name}");
     }
@@ -175,7 +174,7 @@ fn every_truncation_fails_cleanly() {
         assert!(read_elf_info(&full).is_ok());
         // Section headers come last, so every strict prefix is corrupt.
         for len in 0..full.len() {
-            assert_eq!(read_elf_info(&full[..len]).unwrap_err().code, ErrorCode::NotElf, "prefix of {len}");
+            assert_eq!(read_elf_info(&full[..len]).unwrap_err().code(), ErrorCode::NotElf, "prefix of {len}");
         }
     }
 }
@@ -257,35 +256,33 @@ fn reads_this_test_binary() {
 #[test]
 fn file_errors_name_the_path() {
     let err = read_elf_info_file(Path::new("/nonexistent/target/bootstrap")).unwrap_err();
-    assert_eq!(err.code, ErrorCode::BinaryNotFound);
-    assert!(err.message.contains("/nonexistent/target/bootstrap"), "{}", err.message);
+    assert_eq!(err.code(), ErrorCode::BinaryNotFound);
+    assert!(err.message().contains("/nonexistent/target/bootstrap"), "{}", err.message());
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("bootstrap");
     std::fs::write(&script, "#!/bin/sh\n").unwrap();
     let err = read_elf_info_file(&script).unwrap_err();
-    assert_eq!(err.code, ErrorCode::NotElf);
-    assert!(err.message.contains(&*script.to_string_lossy()), "{}", err.message);
+    assert_eq!(err.code(), ErrorCode::NotElf);
+    assert!(err.message().contains(&*script.to_string_lossy()), "{}", err.message());
 }
 
 #[test]
 fn check_bootstrap_explains_arch_mismatch() {
     let x86 = read_elf_info(&glibc_app(EM_X86_64).build()).unwrap();
     let err = check_bootstrap(&x86, Machine::Aarch64, (2, 34), "provided.al2023", "target/bootstrap").unwrap_err();
-    assert_eq!(err.code, ErrorCode::ArchMismatch);
-    for part in
-        ["target/bootstrap", "x86_64", "arm64", "--target aarch64-unknown-linux-gnu", "`Architecture.X86_64`"]
-    {
-        assert!(err.message.contains(part), "missing {part}: {}", err.message);
+    assert_eq!(err.code(), ErrorCode::ArchMismatch);
+    for part in ["target/bootstrap", "x86_64", "arm64", "--target aarch64-unknown-linux-gnu", "`Architecture.X86_64`"] {
+        assert!(err.message().contains(part), "missing {part}: {}", err.message());
     }
     let arm = read_elf_info(&elf(EM_AARCH64).build()).unwrap();
-    let msg = check_bootstrap(&arm, Machine::X86_64, (2, 34), "provided.al2023", "b").unwrap_err().message;
+    let msg = check_bootstrap(&arm, Machine::X86_64, (2, 34), "provided.al2023", "b").unwrap_err().message();
     assert!(msg.contains("--target x86_64-unknown-linux-gnu") && msg.contains("Architecture.ARM_64"), "{msg}");
     // Right e_machine, but Lambda cannot run 32-bit or big-endian code; no architecture fits.
     for (class32, big_endian) in [(true, false), (false, true)] {
         let info = read_elf_info(&TestElf { class32, big_endian, ..elf(EM_AARCH64) }.build()).unwrap();
         let err = check_bootstrap(&info, Machine::Aarch64, (2, 34), "provided.al2023", "b").unwrap_err();
-        assert_eq!(err.code, ErrorCode::ArchMismatch);
-        assert!(!err.message.contains("Architecture."), "{}", err.message);
+        assert_eq!(err.code(), ErrorCode::ArchMismatch);
+        assert!(!err.message().contains("Architecture."), "{}", err.message());
     }
 }
 
@@ -295,12 +292,11 @@ fn check_bootstrap_explains_new_glibc() {
         read_elf_info(&TestElf { interp: true, verneed: vec![("libc.so.6", v)], ..elf(EM_X86_64) }.build()).unwrap()
     };
     let too_new = needs(vec!["GLIBC_2.2.5", "GLIBC_2.39", "GLIBC_2.34"]);
-    let err =
-        check_bootstrap(&too_new, Machine::X86_64, (2, 34), "provided.al2023", "target/bootstrap").unwrap_err();
-    assert_eq!(err.code, ErrorCode::GlibcTooNew);
+    let err = check_bootstrap(&too_new, Machine::X86_64, (2, 34), "provided.al2023", "target/bootstrap").unwrap_err();
+    assert_eq!(err.code(), ErrorCode::GlibcTooNew);
     let parts = "GLIBC_2.39|`provided.al2023`|glibc 2.34|cargo lambda build|cargo-zigbuild|target/bootstrap";
     for part in parts.split('|').chain(["x86_64-unknown-linux-gnu.2.34", "x86_64-unknown-linux-musl"]) {
-        assert!(err.message.contains(part), "missing {part}: {}", err.message);
+        assert!(err.message().contains(part), "missing {part}: {}", err.message());
     }
     let at_limit = needs(vec!["GLIBC_2.17", "GLIBC_2.34", "GLIBC_PRIVATE"]);
     check_bootstrap(&at_limit, Machine::X86_64, (2, 34), "provided.al2023", "b").unwrap();

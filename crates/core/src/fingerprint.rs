@@ -47,7 +47,7 @@ use std::thread;
 
 use sha2::{Digest, Sha256};
 
-use crate::errors::{CoreError, CoreResult, ErrorCode};
+use crate::errors::{Error, Result};
 
 const FORMAT: &[u8] = b"cdk-lambda-rust-fingerprint-v1";
 const CHUNK: usize = 64 * 1024;
@@ -117,7 +117,7 @@ impl HashedFile {
 type Record = (HashedFile, Option<PathBuf>);
 
 /// The asset hash of the function: lowercase hex SHA-256.
-pub fn fingerprint(input: &FingerprintInput) -> CoreResult<String> {
+pub fn fingerprint(input: &FingerprintInput) -> Result<String> {
     let records = collect(input)?;
     let sources = records.iter().filter_map(|(_, src)| src.as_deref());
     let mut digests = hash_all(&sources.collect::<Vec<_>>())?.into_iter();
@@ -139,20 +139,16 @@ pub fn fingerprint(input: &FingerprintInput) -> CoreResult<String> {
 }
 
 /// The sorted records that enter the digest (for tests and debugging).
-pub fn collect_files(input: &FingerprintInput) -> CoreResult<Vec<HashedFile>> {
+pub fn collect_files(input: &FingerprintInput) -> Result<Vec<HashedFile>> {
     Ok(collect(input)?.into_iter().map(|(file, _)| file).collect())
 }
 
-fn collect(input: &FingerprintInput) -> CoreResult<Vec<Record>> {
+fn collect(input: &FingerprintInput) -> Result<Vec<Record>> {
     let root = must_resolve(input.workspace_root)?;
     let excluded = input.excluded_dirs.iter();
     let excluded = excluded.map(|d| fs::canonicalize(d).unwrap_or_else(|_| lenient(d)));
     let (stack, out) = (Vec::new(), Vec::new());
-    let mut walker = Walker {
-        excluded: excluded.collect(),
-        stack,
-        out,
-    };
+    let mut walker = Walker { excluded: excluded.collect(), stack, out };
     for dir in &input.package_dirs {
         let canon = must_resolve(dir)?;
         walker.walk(&canon, canon.clone(), &relative(&root, &canon))?;
@@ -163,9 +159,7 @@ fn collect(input: &FingerprintInput) -> CoreResult<Vec<Record>> {
         let rel = relative(&root, &path);
         match fs::metadata(&path) {
             Ok(meta) => walker.out.push(record(rel, path, &meta)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                walker.out.push(bare(rel, FileKind::Absent))
-            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => walker.out.push(bare(rel, FileKind::Absent)),
             Err(e) => return Err(unreadable(&path, &e)),
         }
     }
@@ -185,7 +179,7 @@ struct Walker {
 impl Walker {
     /// Walks `dir` (a path that may go through symlinks), whose canonical
     /// form is `canon`, recording its entries under `rel`.
-    fn walk(&mut self, dir: &Path, canon: PathBuf, rel: &[u8]) -> CoreResult<()> {
+    fn walk(&mut self, dir: &Path, canon: PathBuf, rel: &[u8]) -> Result<()> {
         let entries = fs::read_dir(dir).map_err(|e| unreadable(dir, &e))?;
         self.stack.push(canon);
         for entry in entries {
@@ -201,9 +195,7 @@ impl Walker {
             let target = if file_type.is_symlink() {
                 match fs::metadata(&path) {
                     Ok(meta) => Some(meta),
-                    Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
-                        return Err(unreadable(&path, &e))
-                    }
+                    Err(e) if e.kind() == io::ErrorKind::PermissionDenied => return Err(unreadable(&path, &e)),
                     Err(_) => {
                         let text = fs::read_link(&path).map_err(|e| unreadable(&path, &e))?;
                         let kind = FileKind::Dangling(text.as_os_str().as_bytes().to_vec());
@@ -227,11 +219,7 @@ impl Walker {
             }
             let child = match target {
                 Some(_) => fs::canonicalize(&path).map_err(|e| unreadable(&path, &e))?,
-                None => self
-                    .stack
-                    .last()
-                    .expect("inside a folder")
-                    .join(entry.file_name()),
+                None => self.stack.last().expect("inside a folder").join(entry.file_name()),
             };
             if self.excluded.iter().any(|x| child.starts_with(x)) {
                 continue;
@@ -268,14 +256,12 @@ fn bare(path: Vec<u8>, kind: FileKind) -> Record {
 }
 
 /// SHA-256 of each file's contents, in order, using every core.
-fn hash_all(files: &[&Path]) -> CoreResult<Vec<[u8; 32]>> {
+fn hash_all(files: &[&Path]) -> Result<Vec<[u8; 32]>> {
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let workers = thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(files.len());
+    let workers = thread::available_parallelism().map_or(1, |n| n.get()).min(files.len());
     let mut digests = vec![[0u8; 32]; files.len()];
-    let mut first_error: Option<(usize, CoreError)> = None;
+    let mut first_error: Option<(usize, Error)> = None;
     thread::scope(|s| {
         let worker = || {
             let mut buf = vec![0u8; CHUNK];
@@ -292,15 +278,11 @@ fn hash_all(files: &[&Path]) -> CoreResult<Vec<[u8; 32]>> {
         };
         let handles: Vec<_> = (0..workers).map(|_| s.spawn(worker)).collect();
         for handle in handles {
-            let done = handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let done = handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             for (i, result) in done {
                 match result {
                     Ok(digest) => digests[i] = digest,
-                    Err(e) if first_error.as_ref().is_none_or(|(j, _)| i < *j) => {
-                        first_error = Some((i, e))
-                    }
+                    Err(e) if first_error.as_ref().is_none_or(|(j, _)| i < *j) => first_error = Some((i, e)),
                     Err(_) => {}
                 }
             }
@@ -312,7 +294,7 @@ fn hash_all(files: &[&Path]) -> CoreResult<Vec<[u8; 32]>> {
     }
 }
 
-fn hash_file(path: &Path, buf: &mut [u8]) -> CoreResult<[u8; 32]> {
+fn hash_file(path: &Path, buf: &mut [u8]) -> Result<[u8; 32]> {
     let mut file = File::open(path).map_err(|e| unreadable(path, &e))?;
     let mut h = Sha256::new();
     loop {
@@ -352,30 +334,17 @@ fn relative(root: &Path, path: &Path) -> Vec<u8> {
 /// `path` with its folder canonicalized as far as it exists.
 fn lenient(path: &Path) -> PathBuf {
     match (path.parent(), path.file_name()) {
-        (Some(dir), Some(name)) => fs::canonicalize(dir)
-            .unwrap_or_else(|_| lenient(dir))
-            .join(name),
+        (Some(dir), Some(name)) => fs::canonicalize(dir).unwrap_or_else(|_| lenient(dir)).join(name),
         _ => path.to_path_buf(),
     }
 }
 
-fn must_resolve(dir: &Path) -> CoreResult<PathBuf> {
-    fs::canonicalize(dir).map_err(|e| {
-        let msg = format!(
-            "cannot fingerprint `{}`: {e}. The folder must exist and be readable.",
-            dir.display()
-        );
-        CoreError::new(ErrorCode::FingerprintFailed, msg)
-    })
+fn must_resolve(dir: &Path) -> Result<PathBuf> {
+    fs::canonicalize(dir).map_err(|e| Error::FingerprintRoot { dir: dir.to_path_buf(), detail: e.to_string() })
 }
 
-fn unreadable(path: &Path, err: &io::Error) -> CoreError {
-    let msg = format!(
-        "cannot read `{}` while fingerprinting the function's sources: {err}. \
-         Fix its permissions (e.g. `chmod -R u+rX` on it), or move it out of the package folder.",
-        path.display()
-    );
-    CoreError::new(ErrorCode::FingerprintFailed, msg)
+fn unreadable(path: &Path, err: &io::Error) -> Error {
+    Error::Unreadable { path: path.to_path_buf(), detail: err.to_string() }
 }
 
 #[cfg(test)]

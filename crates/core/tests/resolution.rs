@@ -1,22 +1,32 @@
 //! Entry resolution against the real fixture crates in `__test__/fixtures`,
 //! through `cargo metadata --no-deps`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::entry::{find_manifest, select_binary, EntryRequest};
-use crate::errors::ErrorCode;
-use crate::metadata::{load_workspace, source_package_dirs};
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("__test__/fixtures")
-}
+use cdk_lambda_rust_core::entry::{find_manifest, EntryRequest};
+use cdk_lambda_rust_core::metadata::{relative_inside, source_package_dirs, source_root, WorkspaceInfo};
+use cdk_lambda_rust_core::resolve::{resolve_function, ResolveRequest};
+use cdk_lambda_rust_core::ErrorCode;
+use common::{copy_fixtures, fixtures};
 
 fn resolve(entry: &Path, binary: Option<&str>) -> Result<(String, String), (ErrorCode, String)> {
-    let manifest = find_manifest(&EntryRequest { entry: Some(entry.to_path_buf()), cwd: fixtures(), ..Default::default() })
-        .map_err(|e| (e.code, e.message))?;
-    let ws = load_workspace(&manifest, &[]).map_err(|e| (e.code, e.message))?;
-    let sel = select_binary(&ws, &manifest, binary).map_err(|e| (e.code, e.message))?;
-    Ok((sel.package.name, sel.binary))
+    let (core, _) = common::core(None);
+    let request = ResolveRequest {
+        entry: Some(entry.to_path_buf()),
+        binary_name: binary.map(String::from),
+        cwd: fixtures(),
+        ..Default::default()
+    };
+    let resolved = resolve_function(&core.workspaces, &request).map_err(|e| (e.code(), e.message()))?;
+    Ok((resolved.package_name, resolved.binary_name))
+}
+
+fn load_workspace(manifest: &Path, env: &[(String, String)]) -> cdk_lambda_rust_core::Result<Arc<WorkspaceInfo>> {
+    let (core, _) = common::core(None);
+    core.workspaces.load(manifest, env)
 }
 
 #[test]
@@ -125,12 +135,15 @@ fn path_dependencies_feed_the_fingerprint_transitively() {
     let manifest = fixtures().join("workspace/Cargo.toml");
     let ws = load_workspace(&manifest, &[]).unwrap();
     let beta = ws.members.iter().find(|p| p.name == "beta").unwrap();
-    let dirs = source_package_dirs(&ws, beta, &[]).unwrap();
+    let (core, _) = common::core(None);
+    let dirs = source_package_dirs(&core.workspaces, &ws, beta, &[]).unwrap();
     let names: Vec<String> = dirs.iter().map(|d| d.file_name().unwrap().to_string_lossy().into_owned()).collect();
     assert_eq!(names.len(), 3, "{names:?}");
-    assert!(names.contains(&"beta".into()) && names.contains(&"shared".into()) && names.contains(&"mini_lambda".into()));
+    assert!(
+        names.contains(&"beta".into()) && names.contains(&"shared".into()) && names.contains(&"mini_lambda".into())
+    );
     let alpha = ws.members.iter().find(|p| p.name == "alpha").unwrap();
-    assert_eq!(source_package_dirs(&ws, alpha, &[]).unwrap().len(), 2);
+    assert_eq!(source_package_dirs(&core.workspaces, &ws, alpha, &[]).unwrap().len(), 2);
 }
 
 #[test]
@@ -143,77 +156,90 @@ fn lambda_members_are_told_apart_from_libraries() {
 
 #[test]
 fn the_source_root_holds_path_dependencies_outside_the_workspace() {
-    use crate::metadata::{relative_inside, source_root};
-    let ws = load_workspace(&fixtures().join("workspace/Cargo.toml"), &[]).unwrap();
+    let (core, _) = common::core(None);
+    let ws = core.workspaces.load(&fixtures().join("workspace/Cargo.toml"), &[]).unwrap();
     // `mini_lambda` sits next to the workspace, so both live in `fixtures/`.
-    let root = source_root(&ws, &[]).unwrap();
+    let root = source_root(&core.workspaces, &ws, &[]).unwrap();
     assert_eq!(root, fixtures());
     assert_eq!(relative_inside(&root, &ws.workspace_root), "workspace");
     let lone = load_workspace(&fixtures().join("mini_lambda/Cargo.toml"), &[]).unwrap();
-    assert_eq!(source_root(&lone, &[]).unwrap(), fixtures().join("mini_lambda"));
+    assert_eq!(source_root(&core.workspaces, &lone, &[]).unwrap(), fixtures().join("mini_lambda"));
     assert_eq!(relative_inside(&lone.workspace_root, &lone.workspace_root), "");
 }
 
 #[test]
 fn one_cargo_metadata_serves_every_member_and_an_edit_refreshes_it() {
-    use crate::metadata::metadata_runs_under;
     let dir = tempfile::tempdir().unwrap();
-    let copy = |name: &str| {
-        let status = std::process::Command::new("cp").arg("-r").arg(fixtures().join(name)).arg(dir.path()).status().unwrap();
-        assert!(status.success());
-    };
-    copy("workspace");
-    copy("mini_lambda");
+    copy_fixtures(dir.path(), &["workspace", "mini_lambda"]);
     let root = dir.path().join("workspace");
-    // A unique environment keeps this test's cache entries its own.
-    let env = vec![("CDK_LAMBDA_RUST_TEST".to_string(), "metadata-cache".to_string())];
-    let ws = load_workspace(&root.join("Cargo.toml"), &env).unwrap();
+    let (core, cargo) = common::core(None);
+    let ws = core.workspaces.load(&root.join("Cargo.toml"), &[]).unwrap();
     for member in ["alpha", "beta", "shared"] {
-        let again = load_workspace(&root.join("members").join(member).join("Cargo.toml"), &env).unwrap();
+        let again = core.workspaces.load(&root.join("members").join(member).join("Cargo.toml"), &[]).unwrap();
         assert_eq!(again.workspace_root, ws.workspace_root);
     }
-    assert_eq!(metadata_runs_under(dir.path()), 1, "one cargo metadata for the whole workspace");
+    assert_eq!(cargo.runs_under(dir.path()), 1, "one cargo metadata for the whole workspace");
     // Editing a member manifest (a new binary) is seen on the next call.
     let alpha = root.join("members/alpha/Cargo.toml");
     let text = std::fs::read_to_string(&alpha).unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(20));
     std::fs::write(&alpha, text.replace("[dependencies]", "[[bin]]\nname = \"alpha-admin\"\npath = \"src/main.rs\"\n\n[[bin]]\nname = \"alpha\"\npath = \"src/main.rs\"\n\n[dependencies]")).unwrap();
-    let refreshed = load_workspace(&root.join("Cargo.toml"), &env).unwrap();
+    let refreshed = core.workspaces.load(&root.join("Cargo.toml"), &[]).unwrap();
     let bins = &refreshed.members.iter().find(|p| p.name == "alpha").unwrap().bins;
     assert!(bins.contains(&"alpha-admin".to_string()), "{bins:?}");
+    assert_eq!(cargo.runs_under(dir.path()), 2);
+}
+
+#[test]
+fn a_cargo_config_edit_is_seen_by_a_long_lived_process_too() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_fixtures(dir.path(), &["workspace", "mini_lambda"]);
+    let root = dir.path().join("workspace");
+    let (core, cargo) = common::core(None);
+    let before = core.workspaces.load(&root.join("Cargo.toml"), &[]).unwrap();
+    assert_eq!(before.target_directory, root.join("target"));
+    std::fs::create_dir_all(root.join(".cargo")).unwrap();
+    std::fs::write(root.join(".cargo/config.toml"), "[build]\ntarget-dir = \"elsewhere\"\n").unwrap();
+    let after = core.workspaces.load(&root.join("Cargo.toml"), &[]).unwrap();
+    assert_eq!(after.target_directory, root.join("elsewhere"));
+    assert_eq!(cargo.runs_under(dir.path()), 2);
 }
 
 #[test]
 fn the_disk_cache_answers_until_a_manifest_or_a_cargo_config_changes() {
-    use crate::metadata::{metadata_runs_under, read_workspace};
     let dir = tempfile::tempdir().unwrap();
-    for name in ["workspace", "mini_lambda"] {
-        let status = std::process::Command::new("cp").arg("-r").arg(fixtures().join(name)).arg(dir.path()).status().unwrap();
-        assert!(status.success());
-    }
+    copy_fixtures(dir.path(), &["workspace", "mini_lambda"]);
     let root = dir.path().join("workspace");
     let manifest = root.join("Cargo.toml");
     let cache = dir.path().join("cache");
-    let runs = || metadata_runs_under(&root);
-    let first = read_workspace(&manifest, &[], Some(&cache)).unwrap();
+    let cargo = common::CountingCargo::default();
+    // A fresh core per read: a new process, with only the disk cache shared.
+    let read = |env: &[(String, String)]| {
+        let core = cdk_lambda_rust_core::Core::new(
+            Box::new(cargo.clone()),
+            Some(cdk_lambda_rust_core::metadata_cache::DiskCache::at(cache.clone())),
+        );
+        (*core.workspaces.load(&manifest, env).unwrap()).clone()
+    };
+    let runs = || cargo.runs_under(&root);
+    let first = read(&[]);
     assert_eq!(runs(), 1);
-    assert_eq!(read_workspace(&manifest, &[], Some(&cache)).unwrap(), first, "answered from disk");
+    assert_eq!(read(&[]), first, "answered from disk");
     assert_eq!(runs(), 1, "no cargo for an unchanged workspace");
 
     let beta = root.join("members/beta/Cargo.toml");
     std::fs::write(&beta, std::fs::read_to_string(&beta).unwrap() + "\n# edited\n").unwrap();
-    read_workspace(&manifest, &[], Some(&cache)).unwrap();
+    read(&[]);
     assert_eq!(runs(), 2, "a member manifest changed");
-    read_workspace(&manifest, &[], Some(&cache)).unwrap();
+    read(&[]);
     assert_eq!(runs(), 2);
 
     std::fs::create_dir_all(root.join(".cargo")).unwrap();
     std::fs::write(root.join(".cargo/config.toml"), "[build]\ntarget-dir = \"elsewhere\"\n").unwrap();
-    let moved = read_workspace(&manifest, &[], Some(&cache)).unwrap();
+    let moved = read(&[]);
     assert_eq!(runs(), 3, "a new .cargo/config.toml");
     assert_eq!(moved.target_directory, root.join("elsewhere"));
 
     let env = vec![("CARGO_TARGET_DIR".to_string(), "/tmp/other".to_string())];
-    assert_eq!(read_workspace(&manifest, &env, Some(&cache)).unwrap().target_directory, Path::new("/tmp/other"));
+    assert_eq!(read(&env).target_directory, Path::new("/tmp/other"));
     assert_eq!(runs(), 4, "another build environment");
 }

@@ -6,7 +6,8 @@
 use std::fmt;
 use std::path::Path;
 
-use crate::errors::{CoreError, CoreResult, ErrorCode};
+use crate::errors::{Error, Result};
+use crate::target::{runtime_max_glibc, Arch};
 
 const EM_X86_64: u16 = 62;
 const EM_AARCH64: u16 = 183;
@@ -87,15 +88,26 @@ impl ElfInfo {
     }
 }
 
-pub fn read_elf_info(bytes: &[u8]) -> CoreResult<ElfInfo> {
-    parse(bytes).map_err(|why| CoreError::new(ErrorCode::NotElf, format!("not an ELF executable: {why}")))
+pub fn read_elf_info(bytes: &[u8]) -> Result<ElfInfo> {
+    parse(bytes).map_err(|why| Error::NotElf { path: None, why })
 }
 
-pub fn read_elf_info_file(path: &Path) -> CoreResult<ElfInfo> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        CoreError::new(ErrorCode::BinaryNotFound, format!("cannot read the built binary `{}`: {e}", path.display()))
-    })?;
-    read_elf_info(&bytes).map_err(|e| CoreError::new(e.code, format!("`{}` is {}", path.display(), e.message)))
+pub fn read_elf_info_file(path: &Path) -> Result<ElfInfo> {
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::BinaryUnreadable { path: path.to_path_buf(), detail: e.to_string() })?;
+    parse(&bytes).map_err(|why| Error::NotElf { path: Some(path.to_path_buf()), why })
+}
+
+/// Checks a built binary's ELF machine against the function's architecture
+/// and its glibc needs against the runtime.
+pub fn verify_bootstrap(binary: &Path, arch: Arch, runtime: &str) -> Result<()> {
+    let info = read_elf_info_file(binary)?;
+    let expected = match arch {
+        Arch::X86_64 => Machine::X86_64,
+        Arch::Arm64 => Machine::Aarch64,
+    };
+    let max_glibc = runtime_max_glibc(runtime).unwrap_or((u32::MAX, u32::MAX));
+    check_bootstrap(&info, expected, max_glibc, runtime, &binary.to_string_lossy())
 }
 
 pub fn check_bootstrap(
@@ -104,7 +116,7 @@ pub fn check_bootstrap(
     max_glibc: (u32, u32),
     runtime_name: &str,
     binary_path: &str,
-) -> CoreResult<()> {
+) -> Result<()> {
     // Lambda only runs 64-bit little-endian code, whatever e_machine says.
     let runnable = info.class64 && info.little_endian;
     if !runnable || info.machine != expected {
@@ -113,31 +125,22 @@ pub fn check_bootstrap(
             (false, _) => format!("32-bit {}", info.machine),
             (true, false) => format!("big-endian {}", info.machine),
         };
-        let mut msg =
-            format!("`{binary_path}` is built for {found}, but the function's architecture needs {expected}.");
-        if let Some(target) = expected.gnu_target() {
-            msg += &format!(" Build it with `--target {target}`");
-            match info.machine.lambda_architecture().filter(|_| runnable) {
-                Some(arch) => {
-                    msg += &format!(", or set the function's `architecture` to `{arch}` to match the binary.")
-                }
-                None => msg += ".",
-            }
-        }
-        return Err(CoreError::new(ErrorCode::ArchMismatch, msg));
+        return Err(Error::ArchMismatch {
+            binary: binary_path.to_string(),
+            found,
+            expected: expected.to_string(),
+            target: expected.gnu_target(),
+            matching_architecture: info.machine.lambda_architecture().filter(|_| runnable),
+        });
     }
-    if let Some((major, minor)) = info.max_glibc().filter(|&v| v > max_glibc) {
-        let (rt_major, rt_minor) = max_glibc;
-        let target = expected.gnu_target().unwrap_or("x86_64-unknown-linux-gnu");
-        let musl = target.replace("-gnu", "-musl");
-        let msg = format!(
-            "`{binary_path}` needs GLIBC_{major}.{minor}, but the `{runtime_name}` runtime has glibc \
-             {rt_major}.{rt_minor}, so it would fail to start on Lambda. Build it with cargo-lambda \
-             (`cargo lambda build --release --target {target}`) or cargo-zigbuild (`cargo zigbuild \
-             --release --target {target}.{rt_major}.{rt_minor}`), which link against an older glibc, \
-             or target `{musl}` for a static binary."
-        );
-        return Err(CoreError::new(ErrorCode::GlibcTooNew, msg));
+    if let Some(needs) = info.max_glibc().filter(|&v| v > max_glibc) {
+        return Err(Error::GlibcTooNew {
+            binary: binary_path.to_string(),
+            needs,
+            runtime: runtime_name.to_string(),
+            has: max_glibc,
+            target: expected.gnu_target().unwrap_or("x86_64-unknown-linux-gnu").to_string(),
+        });
     }
     Ok(())
 }

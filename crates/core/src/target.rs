@@ -1,8 +1,6 @@
 //! Lambda architectures and runtimes: which target triple to build, which ELF
 //! machine to expect, and the newest glibc each runtime provides.
 
-use crate::errors::{CoreError, CoreResult, ErrorCode};
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Arch {
     X86_64,
@@ -10,20 +8,6 @@ pub enum Arch {
 }
 
 impl Arch {
-    /// Parses `lambda.Architecture.name` (`x86_64` or `arm64`).
-    pub fn parse(name: &str) -> CoreResult<Arch> {
-        match name {
-            "x86_64" => Ok(Arch::X86_64),
-            "arm64" => Ok(Arch::Arm64),
-            other => Err(CoreError::new(
-                ErrorCode::InvalidOption,
-                format!(
-                    "unsupported Lambda architecture `{other}`: use lambda.Architecture.X86_64 or lambda.Architecture.ARM_64"
-                ),
-            )),
-        }
-    }
-
     pub fn name(self) -> &'static str {
         match self {
             Arch::X86_64 => "x86_64",
@@ -65,16 +49,9 @@ mod tests {
 
     #[test]
     fn architectures_map_to_gnu_triples() {
-        assert_eq!(Arch::parse("x86_64").unwrap().triple(), "x86_64-unknown-linux-gnu");
-        assert_eq!(Arch::parse("arm64").unwrap().triple(), "aarch64-unknown-linux-gnu");
+        assert_eq!(Arch::X86_64.triple(), "x86_64-unknown-linux-gnu");
+        assert_eq!(Arch::Arm64.triple(), "aarch64-unknown-linux-gnu");
         assert_eq!(Arch::Arm64.docker_platform(), "linux/arm64");
-    }
-
-    #[test]
-    fn unknown_architecture_is_refused_with_the_fix() {
-        let err = Arch::parse("riscv").unwrap_err();
-        assert_eq!(err.code, ErrorCode::InvalidOption);
-        assert!(err.message.contains("Architecture.ARM_64"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Unit tests of `fingerprint.rs`, kept apart to keep that module readable.
 
 use super::*;
+use crate::errors::ErrorCode;
 use std::ffi::OsStr;
 use std::io::Write;
 use std::os::unix::fs::symlink;
@@ -15,10 +16,7 @@ fn write(path: &Path, data: &[u8]) {
 
 /// A workspace with one package, `app`.
 fn workspace(root: &Path) {
-    write(
-        &root.join("Cargo.toml"),
-        b"[workspace]\nmembers = [\"app\"]",
-    );
+    write(&root.join("Cargo.toml"), b"[workspace]\nmembers = [\"app\"]");
     write(&root.join("Cargo.lock"), b"version = 4\n");
     write(&root.join("app/Cargo.toml"), b"[package]\nname = \"app\"\n");
     write(&root.join("app/src/main.rs"), b"fn main() {}\n");
@@ -209,19 +207,16 @@ fn unreadable_file_or_folder_fails_with_fingerprint_failed() {
         return;
     }
     let err = fingerprint(&input(t.path())).unwrap_err();
-    assert_eq!(err.code, ErrorCode::FingerprintFailed);
-    let msg = &err.message;
-    assert!(
-        msg.contains("secret.rs") && msg.contains("permissions"),
-        "{msg}"
-    );
+    assert_eq!(err.code(), ErrorCode::FingerprintFailed);
+    let msg = &err.message();
+    assert!(msg.contains("secret.rs") && msg.contains("permissions"), "{msg}");
     fs::remove_file(&secret).unwrap();
     let private = t.path().join("app/src/private");
     write(&private.join("a.rs"), b"x");
     chmod(&private, 0o000);
     let err = fingerprint(&input(t.path())).unwrap_err();
-    assert_eq!(err.code, ErrorCode::FingerprintFailed);
-    assert!(err.message.contains("private"), "{}", err.message);
+    assert_eq!(err.code(), ErrorCode::FingerprintFailed);
+    assert!(err.message().contains("private"), "{}", err.message());
     chmod(&private, 0o755); // lets TempDir clean up
 }
 
@@ -242,9 +237,7 @@ fn large_file_is_streamed_and_stable() {
     workspace(t.path());
     let data = File::create(t.path().join("app/data.bin")).unwrap();
     let mut data = io::BufWriter::new(data);
-    let block: Vec<u8> = (0..1u32 << 20)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
-        .collect();
+    let block: Vec<u8> = (0..1u32 << 20).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
     for n in 0..50u8 {
         data.write_all(&[n]).unwrap();
         data.write_all(&block).unwrap();

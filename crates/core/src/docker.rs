@@ -15,8 +15,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::command::{build_command, tool_output_path, BuildConfig, BuildTargets, PackageManager};
-use crate::errors::{CoreError, CoreResult, ErrorCode};
+use crate::command::{build_command, tool_output_path, BuildTargets};
+use crate::config::{BuildConfig, BuildTool};
+use crate::errors::{Error, Result};
 
 pub const CONTAINER_INPUT: &str = "/asset-input";
 pub const CONTAINER_OUTPUT: &str = "/asset-output";
@@ -51,22 +52,47 @@ fn hook_group(commands: &[String]) -> Option<String> {
     Some(format!("{{ {}\n}} || exit $?", commands.join(" && ")))
 }
 
+/// What the container runs for a function whose Docker bundling is
+/// `forced` or not. CDK computes it whether or not Docker ever runs, and it
+/// enters the asset hash.
+pub struct ContainerBuild<'a> {
+    /// The workspace root relative to the asset's source folder (`""` when
+    /// they are the same): see `workspace_in_source`.
+    pub workspace_in_source: &'a str,
+    pub package: &'a str,
+    pub binary: &'a str,
+    pub config: &'a BuildConfig,
+    pub before_bundling: &'a [String],
+    pub after_bundling: &'a [String],
+    /// `forceDockerBundling`.
+    pub forced: bool,
+}
+
+/// cross builds on the host only: local bundling either builds with it or
+/// fails with TOOL_MISSING, so CDK never runs this command; it says why if
+/// it ever does.
+const CROSS_IS_HOST_ONLY: &str =
+    "echo \"cdk-lambda-rust: PackageManagerType.CROSS builds on the host only, not in Docker bundling\" >&2; exit 1";
+
+/// The workspace root relative to the asset's source folder, `/`-separated.
+pub fn workspace_in_source(source_root: &Path, workspace_root: &Path) -> String {
+    crate::metadata::relative_inside(source_root, workspace_root)
+}
+
+/// The folders `commandHooks` get in the container: the workspace and the output.
+pub fn hook_dirs(workspace_in_source: &str) -> (PathBuf, &'static str) {
+    (container_workspace(workspace_in_source), CONTAINER_OUTPUT)
+}
+
 /// `["bash", "-c", script, "cdk-lambda-rust", <binary path>, <target dir>, <build argv>...]`.
-/// `workspace_in_source` is the workspace root relative to the asset's
-/// source folder (`""` when they are the same).
-pub fn docker_command(
-    workspace_in_source: &str,
-    package: &str,
-    binary: &str,
-    config: &BuildConfig,
-    before_bundling: &[String],
-    after_bundling: &[String],
-) -> CoreResult<Vec<String>> {
-    if config.package_manager == PackageManager::Cross {
-        return Err(CoreError::new(
-            ErrorCode::InvalidOption,
-            "PackageManagerType.CROSS runs Docker itself and cannot run inside Docker bundling: drop `forceDockerBundling`, or use CARGO_LAMBDA",
-        ));
+pub fn docker_command(build: &ContainerBuild) -> Result<Vec<String>> {
+    let ContainerBuild { workspace_in_source, package, binary, config, before_bundling, after_bundling, forced } =
+        *build;
+    if config.tool == BuildTool::Cross {
+        if !forced {
+            return Ok(vec!["bash".into(), "-c".into(), CROSS_IS_HOST_ONLY.into()]);
+        }
+        return Err(Error::CrossInDocker);
     }
     let workspace = container_workspace(workspace_in_source);
     let target_dir = container_target_dir(&workspace);
@@ -101,12 +127,32 @@ pub fn docker_command(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::errors::ErrorCode;
+
+    fn command(
+        workspace_in_source: &str,
+        package: &str,
+        binary: &str,
+        config: &BuildConfig,
+        before_bundling: &[String],
+        after_bundling: &[String],
+    ) -> Result<Vec<String>> {
+        docker_command(&ContainerBuild {
+            workspace_in_source,
+            package,
+            binary,
+            config,
+            before_bundling,
+            after_bundling,
+            forced: false,
+        })
+    }
 
     fn config() -> BuildConfig {
         BuildConfig {
             triple: "aarch64-unknown-linux-gnu".into(),
             profile: "release".into(),
-            package_manager: PackageManager::CargoLambda,
+            tool: BuildTool::CargoLambda,
             extra_build_args: vec!["--features".into(), "$(touch /tmp/x); echo".into()],
             environment: vec![],
         }
@@ -114,14 +160,16 @@ mod tests {
 
     #[test]
     fn user_values_are_positional_arguments_not_script_text() {
-        let argv = docker_command("", "pkg", "my_fn", &config(), &[], &[]).unwrap();
+        let argv = command("", "pkg", "my_fn", &config(), &[], &[]).unwrap();
         assert_eq!(&argv[..2], ["bash", "-c"]);
         assert!(!argv[2].contains("touch"), "script must not contain user values: {}", argv[2]);
         assert!(!argv[2].contains("my_fn"));
         let target_dir = "/asset-input/target/cdk-lambda-rust-docker";
         assert_eq!(argv[5], target_dir);
         let lambda_dir = crate::command::config_dir(Path::new(target_dir), &config()).to_string_lossy().into_owned();
-        assert!(lambda_dir.starts_with("/asset-input/target/cdk-lambda-rust-docker/cdk-lambda-rust/aarch64-unknown-linux-gnu-release-"));
+        assert!(lambda_dir.starts_with(
+            "/asset-input/target/cdk-lambda-rust-docker/cdk-lambda-rust/aarch64-unknown-linux-gnu-release-"
+        ));
         assert_eq!(argv[4], format!("{lambda_dir}/my_fn/bootstrap"));
         assert_eq!(
             argv[6..].join(" "),
@@ -134,7 +182,7 @@ mod tests {
 
     #[test]
     fn hooks_wrap_the_build_in_order() {
-        let argv = docker_command("", "p", "b", &config(), &["echo a".into(), "echo b".into()], &["echo c".into()]).unwrap();
+        let argv = command("", "p", "b", &config(), &["echo a".into(), "echo b".into()], &["echo c".into()]).unwrap();
         let script = &argv[2];
         let a = script.find("echo a && echo b").unwrap();
         let build = script.find("\"$@\"").unwrap();
@@ -147,7 +195,7 @@ mod tests {
         // Run the generated script with a stand-in for cargo, on the host:
         // it proves quoting, not Docker.
         let dir = tempfile::tempdir().unwrap();
-        let mut argv = docker_command("", "p", "b", &config(), &[], &[]).unwrap();
+        let mut argv = command("", "p", "b", &config(), &[], &[]).unwrap();
         let script = argv[2].replace("/asset-output", &dir.path().join("out").to_string_lossy());
         let built = dir.path().join("built");
         std::fs::write(&built, "ELF").unwrap();
@@ -180,7 +228,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
         let strings = |v: &[&str]| v.iter().map(|s| s.replace("OUT", &out.to_string_lossy())).collect::<Vec<_>>();
-        let argv = docker_command("", "p", "b", &config(), &strings(before), &strings(after)).unwrap();
+        let argv = command("", "p", "b", &config(), &strings(before), &strings(after)).unwrap();
         let script = argv[2].replace("/asset-output", &out.to_string_lossy());
         let built = dir.path().join("built");
         std::fs::write(&built, "ELF").unwrap();
@@ -206,7 +254,8 @@ mod tests {
     fn a_failing_before_hook_stops_everything_with_its_status() {
         // `(exit 7)` is not the last command of the chain: plain `set -e`
         // would let the script go on to the build.
-        let (status, dir) = run_on_host(&["(exit 7)", "touch \"$DIR/second\""], &["touch \"$DIR/after\""], "touch \"$DIR/built-ran\"");
+        let (status, dir) =
+            run_on_host(&["(exit 7)", "touch \"$DIR/second\""], &["touch \"$DIR/after\""], "touch \"$DIR/built-ran\"");
         assert_eq!(status.code(), Some(7));
         for never in ["second", "built-ran", "after", "out/bootstrap"] {
             assert!(!dir.path().join(never).exists(), "{never} must not exist");
@@ -252,14 +301,27 @@ mod tests {
     #[test]
     fn cross_cannot_run_inside_docker() {
         let mut c = config();
-        c.package_manager = PackageManager::Cross;
-        assert_eq!(docker_command("", "p", "b", &c, &[], &[]).unwrap_err().code, ErrorCode::InvalidOption);
+        c.tool = BuildTool::Cross;
+        let forced = ContainerBuild {
+            workspace_in_source: "",
+            package: "p",
+            binary: "b",
+            config: &c,
+            before_bundling: &[],
+            after_bundling: &[],
+            forced: true,
+        };
+        assert_eq!(docker_command(&forced).unwrap_err().code(), ErrorCode::InvalidOption);
+        // Not forced, CDK never runs it: a command that says why if it ever does.
+        let argv = command("", "p", "b", &c, &[], &[]).unwrap();
+        assert_eq!(&argv[..2], ["bash", "-c"]);
+        assert!(argv[2].contains("builds on the host only") && argv[2].ends_with("exit 1"), "{argv:?}");
     }
 
     #[test]
     fn a_workspace_below_the_source_folder_is_built_there() {
-        let argv = docker_command("apps/my app", "p", "b", &config(), &[], &[]).unwrap();
-        let reference = docker_command("", "p", "b", &config(), &[], &[]).unwrap();
+        let argv = command("apps/my app", "p", "b", &config(), &[], &[]).unwrap();
+        let reference = command("", "p", "b", &config(), &[], &[]).unwrap();
         assert_eq!(argv[2], reference[2], "folder names never enter the script text");
         assert_eq!(argv[5], "/asset-input/apps/my app/target/cdk-lambda-rust-docker");
         assert!(argv.contains(&"/asset-input/apps/my app/Cargo.toml".to_string()), "{argv:?}");

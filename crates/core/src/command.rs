@@ -4,90 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::errors::{CoreError, CoreResult, ErrorCode};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PackageManager {
-    /// `cargo lambda build`: Zig linker, old glibc, the default.
-    CargoLambda,
-    /// `cargo zigbuild`: the same Zig linking without cargo-lambda.
-    CargoZigbuild,
-    /// `cross build`: builds inside cross's Docker images.
-    Cross,
-}
-
-impl PackageManager {
-    pub fn parse(name: &str) -> CoreResult<PackageManager> {
-        match name {
-            "cargo-lambda" => Ok(PackageManager::CargoLambda),
-            "cargo-zigbuild" => Ok(PackageManager::CargoZigbuild),
-            "cross" => Ok(PackageManager::Cross),
-            other => Err(CoreError::new(
-                ErrorCode::InvalidOption,
-                format!("unknown package manager `{other}`: use PackageManagerType.CARGO_LAMBDA, CARGO_ZIGBUILD or CROSS"),
-            )),
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            PackageManager::CargoLambda => "cargo-lambda",
-            PackageManager::CargoZigbuild => "cargo-zigbuild",
-            PackageManager::Cross => "cross",
-        }
-    }
-
-    /// The executable that must be on PATH for this package manager.
-    pub fn executable(self) -> &'static str {
-        match self {
-            PackageManager::CargoLambda => "cargo-lambda",
-            PackageManager::CargoZigbuild => "cargo-zigbuild",
-            PackageManager::Cross => "cross",
-        }
-    }
-
-    pub fn install_hint(self) -> &'static str {
-        match self {
-            PackageManager::CargoLambda => "pip install cargo-lambda (brings Zig), or see https://www.cargo-lambda.info",
-            PackageManager::CargoZigbuild => "pip install cargo-zigbuild (brings Zig)",
-            PackageManager::Cross => "cargo install cross, and run a Docker engine",
-        }
-    }
-}
-
-/// Everything that decides how a function's binary is built. Functions with
-/// equal configurations can share one cargo invocation.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct BuildConfig {
-    pub triple: String,
-    pub profile: String,
-    pub package_manager: PackageManager,
-    pub extra_build_args: Vec<String>,
-    /// Sorted by key.
-    pub environment: Vec<(String, String)>,
-}
-
-impl BuildConfig {
-    /// A canonical text of the configuration, for the fingerprint. Values are
-    /// length-prefixed so no two configurations can print the same.
-    /// `package_manager` is the label to record: the fingerprint records the
-    /// requested one (or `auto`), not the one a machine happens to have.
-    pub fn canonical(&self, package_manager: &str) -> String {
-        let mut out = String::new();
-        let mut field = |k: &str, v: &str| out.push_str(&format!("{k}:{}:{v};", v.len()));
-        field("triple", &self.triple);
-        field("profile", &self.profile);
-        field("package-manager", package_manager);
-        for arg in &self.extra_build_args {
-            field("arg", arg);
-        }
-        for (k, v) in &self.environment {
-            field("env-key", k);
-            field("env-value", v);
-        }
-        out
-    }
-}
+use crate::config::{BuildConfig, BuildTool};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildCommand {
@@ -109,8 +26,7 @@ impl BuildCommand {
 }
 
 fn quote_for_display(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    let plain = !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
     if plain {
         word.to_string()
     } else {
@@ -126,11 +42,16 @@ pub struct BuildTargets {
 }
 
 /// The cargo invocation for `targets` under `config`, run from the workspace root.
-pub fn build_command(workspace_root: &Path, target_directory: &Path, config: &BuildConfig, targets: &BuildTargets) -> BuildCommand {
-    let (program, mut args) = match config.package_manager {
-        PackageManager::CargoLambda => ("cargo", vec!["lambda".to_string(), "build".to_string()]),
-        PackageManager::CargoZigbuild => ("cargo", vec!["zigbuild".to_string()]),
-        PackageManager::Cross => ("cross", vec!["build".to_string()]),
+pub fn build_command(
+    workspace_root: &Path,
+    target_directory: &Path,
+    config: &BuildConfig,
+    targets: &BuildTargets,
+) -> BuildCommand {
+    let (program, mut args) = match config.tool {
+        BuildTool::CargoLambda => ("cargo", vec!["lambda".to_string(), "build".to_string()]),
+        BuildTool::CargoZigbuild => ("cargo", vec!["zigbuild".to_string()]),
+        BuildTool::Cross => ("cross", vec!["build".to_string()]),
     };
     if config.profile == "release" {
         args.push("--release".into());
@@ -142,7 +63,7 @@ pub fn build_command(workspace_root: &Path, target_directory: &Path, config: &Bu
     args.push(config.triple.clone());
     args.push("--manifest-path".into());
     args.push(workspace_root.join("Cargo.toml").to_string_lossy().into_owned());
-    if config.package_manager == PackageManager::CargoLambda {
+    if config.tool == BuildTool::CargoLambda {
         // cargo-lambda moves each binary to `<lambda-dir>/<bin>/bootstrap`;
         // the default folder is shared by all targets, so give each
         // target and profile its own.
@@ -180,7 +101,7 @@ pub fn artifact_dir(target_directory: &Path, triple: &str, profile: &str) -> Pat
 /// environment overwrites it. Binaries are kept per configuration here.
 pub fn config_dir(target_directory: &Path, config: &BuildConfig) -> PathBuf {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(config.canonical(config.package_manager.name()).as_bytes());
+    let digest = Sha256::digest(config.canonical(config.tool.name()).as_bytes());
     let short: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
     target_directory.join("cdk-lambda-rust").join(format!("{}-{}-{short}", config.triple, config.profile))
 }
@@ -191,9 +112,9 @@ fn lambda_dir(target_directory: &Path, config: &BuildConfig) -> PathBuf {
 
 /// Where the build tool leaves `bin`.
 pub fn tool_output_path(target_directory: &Path, config: &BuildConfig, bin: &str) -> PathBuf {
-    match config.package_manager {
-        PackageManager::CargoLambda => lambda_dir(target_directory, config).join(bin).join("bootstrap"),
-        PackageManager::CargoZigbuild | PackageManager::Cross => {
+    match config.tool {
+        BuildTool::CargoLambda => lambda_dir(target_directory, config).join(bin).join("bootstrap"),
+        BuildTool::CargoZigbuild | BuildTool::Cross => {
             artifact_dir(target_directory, &config.triple, &config.profile).join(bin)
         }
     }
@@ -206,24 +127,15 @@ pub fn built_binary_path(target_directory: &Path, config: &BuildConfig, bin: &st
     config_dir(target_directory, config).join(bin).join("bootstrap")
 }
 
-/// Looks `executable` up on `path_var` (a PATH value) the way a shell would.
-pub fn find_on_path(executable: &str, path_var: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    let path_var = path_var?;
-    std::env::split_paths(path_var).map(|dir| dir.join(executable)).find(|candidate| {
-        std::fs::metadata(candidate).map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn config(pm: PackageManager) -> BuildConfig {
+    fn config(pm: BuildTool) -> BuildConfig {
         BuildConfig {
             triple: "aarch64-unknown-linux-gnu".into(),
             profile: "release".into(),
-            package_manager: pm,
+            tool: pm,
             extra_build_args: vec!["--features".into(), "a b".into()],
             environment: vec![("K".into(), "$(touch x)".into())],
         }
@@ -235,14 +147,26 @@ mod tests {
 
     #[test]
     fn cargo_lambda_builds_release_for_the_target_from_the_root() {
-        let cmd = build_command(Path::new("/w s"), Path::new("/t"), &config(PackageManager::CargoLambda), &one("p", "b"));
+        let cmd = build_command(Path::new("/w s"), Path::new("/t"), &config(BuildTool::CargoLambda), &one("p", "b"));
         assert_eq!(cmd.program, "cargo");
         assert_eq!(
             cmd.args,
             [
-                "lambda", "build", "--release", "--target", "aarch64-unknown-linux-gnu", "--manifest-path",
-                "/w s/Cargo.toml", "--lambda-dir", &config_dir(Path::new("/t"), &config(PackageManager::CargoLambda)).to_string_lossy(),
-                "--package", "p", "--bin", "b", "--features", "a b"
+                "lambda",
+                "build",
+                "--release",
+                "--target",
+                "aarch64-unknown-linux-gnu",
+                "--manifest-path",
+                "/w s/Cargo.toml",
+                "--lambda-dir",
+                &config_dir(Path::new("/t"), &config(BuildTool::CargoLambda)).to_string_lossy(),
+                "--package",
+                "p",
+                "--bin",
+                "b",
+                "--features",
+                "a b"
             ]
         );
         assert_eq!(cmd.cwd, Path::new("/w s"));
@@ -251,9 +175,9 @@ mod tests {
 
     #[test]
     fn zigbuild_and_cross_use_their_own_subcommands() {
-        let zig = build_command(Path::new("/w"), Path::new("/t"), &config(PackageManager::CargoZigbuild), &one("p", "b"));
+        let zig = build_command(Path::new("/w"), Path::new("/t"), &config(BuildTool::CargoZigbuild), &one("p", "b"));
         assert_eq!(&zig.args[..2], ["zigbuild", "--release"]);
-        let cross = build_command(Path::new("/w"), Path::new("/t"), &config(PackageManager::Cross), &one("p", "b"));
+        let cross = build_command(Path::new("/w"), Path::new("/t"), &config(BuildTool::Cross), &one("p", "b"));
         assert_eq!(cross.program, "cross");
         assert_eq!(&cross.args[..2], ["build", "--release"]);
     }
@@ -263,7 +187,7 @@ mod tests {
         let targets = BuildTargets {
             binaries: vec![("p".into(), "a".into()), ("p".into(), "b".into()), ("q".into(), "q".into())],
         };
-        let cmd = build_command(Path::new("/w"), Path::new("/t"), &config(PackageManager::CargoLambda), &targets);
+        let cmd = build_command(Path::new("/w"), Path::new("/t"), &config(BuildTool::CargoLambda), &targets);
         let joined = cmd.args.join(" ");
         assert!(joined.contains("--package p --package q --bin a --bin b --bin q"), "{joined}");
     }
@@ -271,10 +195,10 @@ mod tests {
     #[test]
     fn binaries_are_found_where_each_tool_leaves_them() {
         let t = Path::new("/t");
-        let lambda = config(PackageManager::CargoLambda);
+        let lambda = config(BuildTool::CargoLambda);
         assert_eq!(tool_output_path(t, &lambda, "b"), built_binary_path(t, &lambda, "b"));
         assert!(built_binary_path(t, &lambda, "b").ends_with("b/bootstrap"));
-        let zig = config(PackageManager::CargoZigbuild);
+        let zig = config(BuildTool::CargoZigbuild);
         assert_eq!(tool_output_path(t, &zig, "b"), Path::new("/t/aarch64-unknown-linux-gnu/release/b"));
         assert_ne!(built_binary_path(t, &zig, "b"), built_binary_path(t, &lambda, "b"));
     }
@@ -282,7 +206,7 @@ mod tests {
     #[test]
     fn each_configuration_keeps_its_binaries_apart() {
         let t = Path::new("/t");
-        let base = config(PackageManager::CargoLambda);
+        let base = config(BuildTool::CargoLambda);
         let mut loud = base.clone();
         loud.extra_build_args.push("--features=loud".into());
         let mut env = base.clone();
@@ -290,7 +214,10 @@ mod tests {
         let dirs = [config_dir(t, &base), config_dir(t, &loud), config_dir(t, &env)];
         assert!(dirs[0] != dirs[1] && dirs[1] != dirs[2] && dirs[0] != dirs[2], "{dirs:?}");
         assert_eq!(config_dir(t, &base), config_dir(t, &base.clone()));
-        assert!(dirs[0].to_string_lossy().starts_with("/t/cdk-lambda-rust/aarch64-unknown-linux-gnu-release-"), "{dirs:?}");
+        assert!(
+            dirs[0].to_string_lossy().starts_with("/t/cdk-lambda-rust/aarch64-unknown-linux-gnu-release-"),
+            "{dirs:?}"
+        );
     }
 
     #[test]
@@ -302,35 +229,8 @@ mod tests {
 
     #[test]
     fn display_quotes_what_a_shell_would_split() {
-        let cmd = build_command(Path::new("/w"), Path::new("/t"), &config(PackageManager::CargoLambda), &one("p", "b"));
+        let cmd = build_command(Path::new("/w"), Path::new("/t"), &config(BuildTool::CargoLambda), &one("p", "b"));
         assert!(cmd.display().ends_with("--features 'a b'"), "{}", cmd.display());
         assert_eq!(quote_for_display("it's"), r"'it'\''s'");
-    }
-
-    #[test]
-    fn canonical_config_changes_with_every_field() {
-        let base = config(PackageManager::CargoLambda);
-        let mut other = base.clone();
-        other.extra_build_args.push("--locked".into());
-        assert_ne!(base.canonical("auto"), other.canonical("auto"));
-        let mut env = base.clone();
-        env.environment[0].1.push('!');
-        assert_ne!(base.canonical("auto"), env.canonical("auto"));
-        assert_ne!(base.canonical("auto"), base.canonical("cross"));
-        let mut arm = base.clone();
-        arm.triple = "x86_64-unknown-linux-gnu".into();
-        assert_ne!(base.canonical("auto"), arm.canonical("auto"));
-    }
-
-    #[test]
-    fn finds_executables_on_path_only() {
-        let dir = tempfile::tempdir().unwrap();
-        let exe = dir.path().join("tool");
-        std::fs::write(&exe, "#!/bin/sh\n").unwrap();
-        assert_eq!(find_on_path("tool", Some(dir.path().as_os_str())), None, "not executable yet");
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
-        assert_eq!(find_on_path("tool", Some(dir.path().as_os_str())), Some(exe));
-        assert_eq!(find_on_path("tool", None), None);
     }
 }

@@ -3,31 +3,50 @@
 //! with proptest's default case count; `scripts/fuzz.sh` runs the same
 //! properties for a bounded time with many more cases.
 
+mod common;
+
 use std::path::{Component, Path, PathBuf};
 
 use proptest::prelude::*;
 
-use crate::command::{build_command, BuildConfig, BuildTargets, PackageManager};
-use crate::docker::docker_command;
-use crate::elf::read_elf_info;
-use crate::entry::{absolute, find_manifest, select_binary, validate_binary_name, EntryRequest};
-use crate::errors::ErrorCode;
-use crate::metadata::{load_workspace, PackageInfo, WorkspaceInfo};
+use cdk_lambda_rust_core::command::{build_command, BuildTargets};
+use cdk_lambda_rust_core::config::{BuildConfig, BuildTool};
+use cdk_lambda_rust_core::docker::{docker_command, ContainerBuild};
+use cdk_lambda_rust_core::elf::read_elf_info;
+use cdk_lambda_rust_core::entry::{absolute, find_manifest, select_binary, validate_binary_name, EntryRequest};
+use cdk_lambda_rust_core::metadata::{PackageInfo, WorkspaceInfo};
+use cdk_lambda_rust_core::ErrorCode;
 
 fn config(extra: Vec<String>, env: Vec<(String, String)>) -> BuildConfig {
     BuildConfig {
         triple: "x86_64-unknown-linux-gnu".into(),
         profile: "release".into(),
-        package_manager: PackageManager::CargoLambda,
+        tool: BuildTool::CargoLambda,
         extra_build_args: extra,
         environment: env,
     }
 }
 
+fn container_command(package: &str, binary: &str, config: &BuildConfig) -> Vec<String> {
+    docker_command(&ContainerBuild {
+        workspace_in_source: "",
+        package,
+        binary,
+        config,
+        before_bundling: &[],
+        after_bundling: &[],
+        forced: true,
+    })
+    .unwrap()
+}
+
 /// Path-ish strings: separators, dots, odd characters.
 fn path_text() -> impl Strategy<Value = String> {
-    proptest::collection::vec(prop_oneof!["[a-z]{1,4}", Just(".".to_string()), Just("..".to_string()), "[ $;'\"\n\\\\*]{1,3}"], 0..8)
-        .prop_map(|parts| parts.join("/"))
+    proptest::collection::vec(
+        prop_oneof!["[a-z]{1,4}", Just(".".to_string()), Just("..".to_string()), "[ $;'\"\n\\\\*]{1,3}"],
+        0..8,
+    )
+    .prop_map(|parts| parts.join("/"))
 }
 
 fn name() -> impl Strategy<Value = String> {
@@ -77,9 +96,9 @@ proptest! {
                 if let Some(w) = &wanted { prop_assert_eq!(&sel.binary, w); }
             }
             Err(e) => {
-                if e.code == ErrorCode::UnknownBinary {
+                if e.code() == ErrorCode::UnknownBinary {
                     for bin in ws.members.iter().flat_map(|p| p.bins.iter()) {
-                        prop_assert!(e.message.contains(bin.as_str()), "{} misses {}", e.message, bin);
+                        prop_assert!(e.message().contains(bin.as_str()), "{} misses {}", e, bin);
                     }
                 }
             }
@@ -95,7 +114,7 @@ proptest! {
             cwd: PathBuf::from("/nonexistent-cwd"),
         };
         if let Err(e) = find_manifest(&req) {
-            prop_assert!(matches!(e.code, ErrorCode::EntryNotFound | ErrorCode::InvalidEntry), "{e}");
+            prop_assert!(matches!(e.code(), ErrorCode::EntryNotFound | ErrorCode::InvalidEntry), "{e}");
         }
     }
 
@@ -114,8 +133,8 @@ proptest! {
     fn user_values_never_become_docker_script_text(arg in "\\PC{1,12}", bin in name()) {
         // The script text must not depend on user values at all: they travel
         // as positional arguments.
-        let argv = docker_command("", "pkg", &bin, &config(vec![arg.clone()], vec![]), &[], &[]).unwrap();
-        let reference = docker_command("", "other", "x", &config(vec!["y".into()], vec![]), &[], &[]).unwrap();
+        let argv = container_command("pkg", &bin, &config(vec![arg.clone()], vec![]));
+        let reference = container_command("other", "x", &config(vec!["y".into()], vec![]));
         prop_assert_eq!(&argv[2], &reference[2]);
         prop_assert_eq!(argv.last().unwrap(), &arg);
     }
@@ -149,11 +168,12 @@ proptest! {
         std::fs::create_dir_all(dir.path().join("src")).unwrap();
         std::fs::write(dir.path().join("src/main.rs"), "fn main() {}").unwrap();
         std::fs::write(&manifest, &body).unwrap();
-        match load_workspace(&manifest, &[]) {
+        let (core, _) = common::core(None);
+        match core.workspaces.load(&manifest, &[]) {
             Ok(ws) => prop_assert!(!ws.members.is_empty() || body.contains("[workspace]")),
             Err(e) => {
-                prop_assert_eq!(e.code, ErrorCode::ManifestInvalid, "{}", e);
-                prop_assert!(!e.message.contains("panicked"));
+                prop_assert_eq!(e.code(), ErrorCode::ManifestInvalid, "{}", e);
+                prop_assert!(!e.message().contains("panicked"));
             }
         }
     }

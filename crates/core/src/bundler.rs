@@ -10,38 +10,20 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
 use crate::artifact;
 use crate::asset_hash::sources_digest;
-use crate::command::{build_command, built_binary_path, tool_output_path, BuildConfig, BuildTargets};
-use crate::elf;
-use crate::errors::{CoreError, CoreResult, ErrorCode};
-use crate::metadata::{load_workspace, WorkspaceInfo};
+use crate::command::{build_command, built_binary_path, tool_output_path, BuildTargets};
+use crate::config::{BuildConfig, BuildScope};
+use crate::elf::verify_bootstrap;
+use crate::errors::{Error, Result};
+use crate::freshness::build_is_current;
+use crate::metadata::{WorkspaceInfo, Workspaces};
+use crate::progress;
 use crate::runner;
-use crate::target::{runtime_max_glibc, Arch};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BuildScope {
-    /// Build every Lambda binary of the workspace on the first build of a
-    /// configuration (the default).
-    Workspace,
-    /// Build only this function's binary.
-    Function,
-}
-
-impl BuildScope {
-    pub fn parse(name: &str) -> CoreResult<BuildScope> {
-        match name {
-            "workspace" => Ok(BuildScope::Workspace),
-            "function" => Ok(BuildScope::Function),
-            other => Err(CoreError::new(
-                ErrorCode::InvalidOption,
-                format!("unknown build scope `{other}`: use BuildScope.WORKSPACE or BuildScope.FUNCTION"),
-            )),
-        }
-    }
-}
+use crate::target::Arch;
+use crate::toolchain::check_target_installed;
 
 #[derive(Debug, Clone)]
 pub struct BundleRequest {
@@ -56,6 +38,8 @@ pub struct BundleRequest {
     pub output_dir: PathBuf,
     pub before_bundling: Vec<String>,
     pub after_bundling: Vec<String>,
+    /// How progress lines name the function.
+    pub label: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,23 +63,42 @@ type BuildKey = (PathBuf, BuildConfig);
 /// Binaries built by this process, per workspace and configuration, each with
 /// the digest of its package's sources when it was built: a process that
 /// synthesizes again after an edit (jest --watch, an app that synthesizes
-/// twice) must rebuild, not reuse.
-type Built = HashMap<BuildKey, HashMap<String, String>>;
+/// twice) must rebuild, not reuse (see `freshness::build_is_current`).
+#[derive(Default)]
+pub struct Builds {
+    built: Mutex<HashMap<BuildKey, HashMap<String, String>>>,
+}
 
-fn built_binaries() -> &'static Mutex<Built> {
-    static BUILT: OnceLock<Mutex<Built>> = OnceLock::new();
-    BUILT.get_or_init(|| Mutex::new(HashMap::new()))
+impl Builds {
+    fn recorded(&self, key: &BuildKey, binary: &str) -> Option<String> {
+        self.built.lock().unwrap_or_else(|e| e.into_inner()).get(key).and_then(|b| b.get(binary).cloned())
+    }
+
+    fn knows(&self, key: &BuildKey) -> bool {
+        self.built.lock().unwrap_or_else(|e| e.into_inner()).contains_key(key)
+    }
+
+    fn record(&self, key: BuildKey, binaries: impl IntoIterator<Item = (String, String)>) {
+        self.built.lock().unwrap_or_else(|e| e.into_inner()).entry(key).or_default().extend(binaries);
+    }
 }
 
 /// The digest of the sources that feed `package`'s binaries, now.
-fn package_sources(ws: &WorkspaceInfo, package: &str, env: &[(String, String)]) -> CoreResult<String> {
-    let info = ws.members.iter().find(|p| p.name == package).ok_or_else(|| {
-        CoreError::new(ErrorCode::InternalError, format!("package `{package}` is not in the workspace at {}", ws.workspace_root.display()))
-    })?;
-    sources_digest(ws, info, env, "")
+fn package_sources(
+    workspaces: &Workspaces,
+    ws: &WorkspaceInfo,
+    package: &str,
+    env: &[(String, String)],
+) -> Result<String> {
+    let info = ws
+        .members
+        .iter()
+        .find(|p| p.name == package)
+        .ok_or_else(|| Error::NotAMember { package: package.to_string(), workspace_root: ws.workspace_root.clone() })?;
+    sources_digest(workspaces, ws, info, env, "")
 }
 
-pub fn bundle(req: &BundleRequest) -> CoreResult<BundleReport> {
+pub fn bundle(workspaces: &Workspaces, builds: &Builds, req: &BundleRequest) -> Result<BundleReport> {
     let root = &req.workspace_root;
     let env = &req.config.environment;
     runner::run_hooks(&req.before_bundling, root, env, "beforeBundling")?;
@@ -104,18 +107,14 @@ pub fn bundle(req: &BundleRequest) -> CoreResult<BundleReport> {
     // sharing this target directory (a parallel CI job) must not replace the
     // binary while we read it.
     let _lock = TargetLock::acquire(&req.target_directory)?;
-    let outcome = ensure_built(req)?;
+    let outcome = ensure_built(workspaces, builds, req)?;
     let binary_path = built_binary_path(&req.target_directory, &req.config, &req.binary);
     if !binary_path.is_file() {
-        return Err(CoreError::new(
-            ErrorCode::BinaryNotFound,
-            format!(
-                "the build finished but {} does not exist. Does `CARGO_TARGET_DIR` or `build.target-dir` differ between this process and the build environment?",
-                tool_output_path(&req.target_directory, &req.config, &req.binary).display()
-            ),
-        ));
+        return Err(Error::BinaryNotFound {
+            expected: tool_output_path(&req.target_directory, &req.config, &req.binary),
+        });
     }
-    verify(&binary_path, req.arch, &req.runtime)?;
+    verify_bootstrap(&binary_path, req.arch, &req.runtime)?;
 
     // afterBundling hooks see the output folder and may add files to it; they
     // go into the zip next to `bootstrap`, and the loose copies are removed so
@@ -131,24 +130,27 @@ pub fn bundle(req: &BundleRequest) -> CoreResult<BundleReport> {
     if extras.is_some() {
         remove_all_but(&req.output_dir, &asset_path)?;
     }
+    match outcome {
+        BuildOutcome::Built { binaries } => progress::built(&req.label, req.config.tool, binaries),
+        BuildOutcome::Reused => progress::reused(&req.label),
+    }
     Ok(BundleReport { outcome, binary_path, asset_path })
 }
 
-fn ensure_built(req: &BundleRequest) -> CoreResult<BuildOutcome> {
+fn ensure_built(workspaces: &Workspaces, builds: &Builds, req: &BundleRequest) -> Result<BuildOutcome> {
     let key: BuildKey = (req.workspace_root.clone(), req.config.clone());
     let env = &req.config.environment;
-    let ws = load_workspace(&req.workspace_root.join("Cargo.toml"), env)?;
-    let recorded = built_binaries().lock().unwrap_or_else(|e| e.into_inner()).get(&key).and_then(|b| b.get(&req.binary).cloned());
-    if let Some(digest_then) = recorded {
-        let unchanged = package_sources(&ws, &req.package, env)? == digest_then;
-        if unchanged && built_binary_path(&req.target_directory, &req.config, &req.binary).is_file() {
+    let ws = workspaces.load(&req.workspace_root.join("Cargo.toml"), env)?;
+    if let Some(digest_then) = builds.recorded(&key, &req.binary) {
+        let digest_now = package_sources(workspaces, &ws, &req.package, env)?;
+        let binary = built_binary_path(&req.target_directory, &req.config, &req.binary);
+        if build_is_current(&digest_then, &digest_now, &binary) {
             return Ok(BuildOutcome::Reused);
         }
     }
-    runner::check_target_installed(&req.config.triple, &req.workspace_root, &req.config.environment)?;
+    check_target_installed(&req.config.triple, &req.workspace_root, &req.config.environment)?;
     let own = vec![(req.package.clone(), req.binary.clone())];
-    let first_of_config = !built_binaries().lock().unwrap_or_else(|e| e.into_inner()).contains_key(&key);
-    let planned = if req.scope == BuildScope::Workspace && first_of_config {
+    let planned = if req.scope == BuildScope::Workspace && !builds.knows(&key) {
         plan_shared_build(&ws, &req.package, &req.binary)
     } else {
         own.clone()
@@ -157,7 +159,7 @@ fn ensure_built(req: &BundleRequest) -> CoreResult<BuildOutcome> {
     let mut digests: HashMap<String, String> = HashMap::new();
     for (package, _) in &planned {
         if !digests.contains_key(package) {
-            digests.insert(package.clone(), package_sources(&ws, package, env)?);
+            digests.insert(package.clone(), package_sources(workspaces, &ws, package, env)?);
         }
     }
     let built = match run_build(req, &planned) {
@@ -165,30 +167,21 @@ fn ensure_built(req: &BundleRequest) -> CoreResult<BuildOutcome> {
         Err(shared_failure) if planned.len() > 1 => {
             // Another Lambda binary of the workspace may be what broke: build
             // this function alone, so its own result (and error) is exact.
-            eprintln!(
-                "cdk-lambda-rust: the shared build of {} binaries failed; building `{}` alone.\n{}",
-                planned.len(),
-                req.binary,
-                shared_failure.message
-            );
+            progress::shared_build_failed(planned.len(), &req.binary, &shared_failure.message());
             run_build(req, &own)?;
             own
         }
         Err(e) => return Err(e),
     };
     let count = built.len();
-    let mut all = built_binaries().lock().unwrap_or_else(|e| e.into_inner());
-    let record = all.entry(key).or_default();
-    for (package, bin) in built {
-        record.insert(bin, digests[&package].clone());
-    }
+    builds.record(key, built.into_iter().map(|(package, bin)| (bin, digests[&package].clone())));
     Ok(BuildOutcome::Built { binaries: count })
 }
 
-fn run_build(req: &BundleRequest, binaries: &[(String, String)]) -> CoreResult<()> {
+fn run_build(req: &BundleRequest, binaries: &[(String, String)]) -> Result<()> {
     let targets = BuildTargets { binaries: binaries.to_vec() };
     let cmd = build_command(&req.workspace_root, &req.target_directory, &req.config, &targets);
-    eprintln!("cdk-lambda-rust: {}", cmd.display());
+    progress::running(&cmd);
     runner::run(&cmd, true)?;
     // Keep this configuration's binaries apart from other configurations'
     // (cargo-lambda already wrote them there).
@@ -197,8 +190,10 @@ fn run_build(req: &BundleRequest, binaries: &[(String, String)]) -> CoreResult<(
         let kept = built_binary_path(&req.target_directory, &req.config, bin);
         if produced != kept && produced.is_file() {
             if let Some(dir) = kept.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    CoreError::new(ErrorCode::StagingFailed, format!("cannot create {}: {e}", dir.display()))
+                std::fs::create_dir_all(dir).map_err(|e| Error::Staging {
+                    action: "create".into(),
+                    path: dir.to_path_buf(),
+                    detail: e.to_string(),
                 })?;
             }
             artifact::copy_atomically(&produced, &kept, 0o755)?;
@@ -230,11 +225,9 @@ pub fn plan_shared_build(ws: &WorkspaceInfo, package: &str, binary: &str) -> Vec
 struct TargetLock(File);
 
 impl TargetLock {
-    fn acquire(target_directory: &Path) -> CoreResult<TargetLock> {
+    fn acquire(target_directory: &Path) -> Result<TargetLock> {
         let dir = target_directory.join("cdk-lambda-rust");
-        let failed = |e: std::io::Error| {
-            CoreError::new(ErrorCode::BuildFailed, format!("cannot lock {} for the build: {e}. The target directory must be writable: fix its permissions, or move it with `CARGO_TARGET_DIR`.", dir.display()))
-        };
+        let failed = |e: std::io::Error| Error::TargetLock { dir: dir.clone(), detail: e.to_string() };
         std::fs::create_dir_all(&dir).map_err(failed)?;
         let file = File::options().create(true).truncate(false).write(true).open(dir.join(".lock")).map_err(failed)?;
         file.lock().map_err(failed)?;
@@ -248,20 +241,8 @@ impl Drop for TargetLock {
     }
 }
 
-/// Checks the binary's ELF machine against the architecture and its glibc
-/// needs against the runtime.
-pub fn verify(binary: &Path, arch: Arch, runtime: &str) -> CoreResult<()> {
-    let info = elf::read_elf_info_file(binary)?;
-    let expected = match arch {
-        Arch::X86_64 => elf::Machine::X86_64,
-        Arch::Arm64 => elf::Machine::Aarch64,
-    };
-    let max_glibc = runtime_max_glibc(runtime).unwrap_or((u32::MAX, u32::MAX));
-    elf::check_bootstrap(&info, expected, max_glibc, runtime, &binary.to_string_lossy())
-}
-
-fn remove_all_but(dir: &Path, keep: &Path) -> CoreResult<()> {
-    let staging = |e: std::io::Error| CoreError::new(ErrorCode::StagingFailed, format!("cannot clean the bundling output {}: {e}. Check that CDK's output folder (cdk.out) is writable.", dir.display()));
+fn remove_all_but(dir: &Path, keep: &Path) -> Result<()> {
+    let staging = |e: std::io::Error| Error::CleanOutput { dir: dir.to_path_buf(), detail: e.to_string() };
     for entry in std::fs::read_dir(dir).map_err(staging)? {
         let path = entry.map_err(staging)?.path();
         if path == keep {
@@ -316,13 +297,6 @@ mod tests {
             members: vec![member("a", &["handler"], true), member("b", &["handler"], true)],
         };
         assert_eq!(plan_shared_build(&ws, "b", "handler"), vec![("b".to_string(), "handler".to_string())]);
-    }
-
-    #[test]
-    fn build_scopes_parse() {
-        assert_eq!(BuildScope::parse("workspace").unwrap(), BuildScope::Workspace);
-        assert_eq!(BuildScope::parse("function").unwrap(), BuildScope::Function);
-        assert_eq!(BuildScope::parse("all").unwrap_err().code, ErrorCode::InvalidOption);
     }
 
     #[test]

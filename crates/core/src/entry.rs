@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::errors::{CoreError, CoreResult, ErrorCode};
+use crate::errors::{Error, Result};
 use crate::metadata::{PackageInfo, WorkspaceInfo};
 
 #[derive(Debug, Clone, Default)]
@@ -22,7 +22,7 @@ pub struct EntryRequest {
 }
 
 /// Finds the manifest for a function, or says every place it looked.
-pub fn find_manifest(req: &EntryRequest) -> CoreResult<PathBuf> {
+pub fn find_manifest(req: &EntryRequest) -> Result<PathBuf> {
     if let Some(entry) = &req.entry {
         return manifest_from_entry(&absolute(&req.cwd, entry));
     }
@@ -53,47 +53,24 @@ pub fn find_manifest(req: &EntryRequest) -> CoreResult<PathBuf> {
         return Ok(in_cwd);
     }
     looked_at.push(in_cwd);
-    let list: Vec<String> = looked_at.iter().map(|p| format!("  - {}", p.display())).collect();
-    Err(CoreError::new(
-        ErrorCode::EntryNotFound,
-        format!(
-            "no Cargo.toml found for this function. Looked at:\n{}\nCreate the crate at the first path, or set `entry` to a Cargo.toml (or the folder holding one).",
-            list.join("\n")
-        ),
-    ))
+    Err(Error::EntryNotFound { looked_at: looked_at.iter().map(|p| p.display().to_string()).collect() })
 }
 
-fn manifest_from_entry(entry: &Path) -> CoreResult<PathBuf> {
+fn manifest_from_entry(entry: &Path) -> Result<PathBuf> {
     if entry.is_dir() {
         let manifest = entry.join("Cargo.toml");
         if manifest.is_file() {
             return Ok(manifest);
         }
-        return Err(CoreError::new(
-            ErrorCode::EntryNotFound,
-            format!(
-                "`entry` is the folder {} but it holds no Cargo.toml (looked for {}). Point `entry` at your crate's Cargo.toml or the folder holding it.",
-                entry.display(),
-                manifest.display()
-            ),
-        ));
+        return Err(Error::EntryFolderWithoutManifest { folder: entry.to_path_buf() });
     }
     if entry.is_file() {
         if entry.file_name().is_some_and(|n| n == "Cargo.toml") {
             return Ok(entry.to_path_buf());
         }
-        return Err(CoreError::new(
-            ErrorCode::InvalidEntry,
-            format!(
-                "`entry` must be a Cargo.toml or the folder holding one, got the file {}. For a binary in `src/bin/`, set `entry` to the crate and `binaryName` to the binary.",
-                entry.display()
-            ),
-        ));
+        return Err(Error::EntryNotAManifest { file: entry.to_path_buf() });
     }
-    Err(CoreError::new(
-        ErrorCode::EntryNotFound,
-        format!("`entry` {} does not exist. Point it at your crate's Cargo.toml or the folder holding it.", entry.display()),
-    ))
+    Err(Error::EntryMissing { entry: entry.to_path_buf() })
 }
 
 /// Joins `path` onto `cwd` when relative, and removes `.` and `..` lexically
@@ -116,19 +93,14 @@ pub fn absolute(cwd: &Path, path: &Path) -> PathBuf {
 /// Cargo accepts target names made of letters, digits, `-` and `_`. Anything
 /// else cannot name a binary, and refusing it early keeps odd values (spaces,
 /// quotes, `$(...)`) out of every command line.
-pub fn validate_binary_name(name: &str) -> CoreResult<()> {
+pub fn validate_binary_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && !name.starts_with('-')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if ok {
         Ok(())
     } else {
-        Err(CoreError::new(
-            ErrorCode::InvalidOption,
-            format!(
-                "`binaryName` {name:?} is not a valid cargo binary name: use letters, digits, `-` and `_` only, not starting with `-`"
-            ),
-        ))
+        Err(Error::InvalidBinaryName { name: name.to_string() })
     }
 }
 
@@ -142,7 +114,7 @@ pub struct Selection {
 /// the entry's own package first, then in every member of the workspace.
 /// Without it, the entry package's binary named like the package wins, else
 /// its only binary.
-pub fn select_binary(ws: &WorkspaceInfo, manifest: &Path, binary_name: Option<&str>) -> CoreResult<Selection> {
+pub fn select_binary(ws: &WorkspaceInfo, manifest: &Path, binary_name: Option<&str>) -> Result<Selection> {
     let entry_package = ws.member_by_manifest(manifest);
     match binary_name {
         Some(name) => {
@@ -153,55 +125,28 @@ pub fn select_binary(ws: &WorkspaceInfo, manifest: &Path, binary_name: Option<&s
             let owners: Vec<&PackageInfo> = ws.members.iter().filter(|p| p.bins.iter().any(|b| b == name)).collect();
             match owners.as_slice() {
                 [only] => Ok(Selection { package: (*only).clone(), binary: name.to_string() }),
-                [] => Err(CoreError::new(
-                    ErrorCode::UnknownBinary,
-                    format!(
-                        "no binary named `{name}` in the workspace at {}. Binaries that exist:\n{}",
-                        ws.workspace_root.display(),
-                        list_binaries(ws)
-                    ),
-                )),
-                many => Err(CoreError::new(
-                    ErrorCode::AmbiguousBinary,
-                    format!(
-                        "several packages define a binary named `{name}`: {}. Set `entry` to the Cargo.toml of the one you mean.",
-                        many.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
-                    ),
-                )),
+                [] => Err(Error::UnknownBinary {
+                    name: name.to_string(),
+                    workspace_root: ws.workspace_root.clone(),
+                    binaries: list_binaries(ws),
+                }),
+                many => Err(Error::BinaryInSeveralPackages {
+                    name: name.to_string(),
+                    packages: many.iter().map(|p| p.name.clone()).collect(),
+                }),
             }
         }
         None => {
             let Some(pkg) = entry_package else {
-                return Err(CoreError::new(
-                    ErrorCode::AmbiguousBinary,
-                    format!(
-                        "{} is a virtual workspace: set `binaryName` to one of its binaries:\n{}",
-                        manifest.display(),
-                        list_binaries(ws)
-                    ),
-                ));
+                return Err(Error::VirtualWorkspace { manifest: manifest.to_path_buf(), binaries: list_binaries(ws) });
             };
             if let Some(bin) = pkg.bins.iter().find(|b| **b == pkg.name) {
                 return Ok(Selection { package: pkg.clone(), binary: bin.clone() });
             }
             match pkg.bins.as_slice() {
                 [only] => Ok(Selection { package: pkg.clone(), binary: only.clone() }),
-                [] => Err(CoreError::new(
-                    ErrorCode::LibraryOnly,
-                    format!(
-                        "package `{}` ({}) has no binary target, so it cannot be a Lambda function. Add `src/main.rs` (or a `[[bin]]`), or set `binaryName` to a binary of another workspace member.",
-                        pkg.name,
-                        pkg.manifest_path.display()
-                    ),
-                )),
-                bins => Err(CoreError::new(
-                    ErrorCode::AmbiguousBinary,
-                    format!(
-                        "package `{}` has several binaries ({}) and none is named like the package: set `binaryName` to one of them.",
-                        pkg.name,
-                        bins.join(", ")
-                    ),
-                )),
+                [] => Err(Error::LibraryOnly { package: pkg.name.clone(), manifest: pkg.manifest_path.clone() }),
+                bins => Err(Error::SeveralBinaries { package: pkg.name.clone(), binaries: bins.to_vec() }),
             }
         }
     }
@@ -224,6 +169,7 @@ fn list_binaries(ws: &WorkspaceInfo) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::errors::ErrorCode;
 
     fn touch(path: &Path) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -259,9 +205,9 @@ mod tests {
         let defining = tmp.path().join("lib/stack.js");
         touch(&defining);
         let err = find_manifest(&request(&defining, "my_function", &tmp.path().join("cwd"))).unwrap_err();
-        assert_eq!(err.code, ErrorCode::EntryNotFound);
-        assert!(err.message.contains("lib/stack.my_function/Cargo.toml"), "{}", err.message);
-        assert!(err.message.contains("cwd/Cargo.toml"), "{}", err.message);
+        assert_eq!(err.code(), ErrorCode::EntryNotFound);
+        assert!(err.message().contains("lib/stack.my_function/Cargo.toml"), "{}", err.message());
+        assert!(err.message().contains("cwd/Cargo.toml"), "{}", err.message());
     }
 
     #[test]
@@ -269,13 +215,14 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let manifest = tmp.path().join("crate/Cargo.toml");
         touch(&manifest);
-        let req = |entry: &str| EntryRequest { entry: Some(entry.into()), cwd: tmp.path().into(), ..Default::default() };
+        let req =
+            |entry: &str| EntryRequest { entry: Some(entry.into()), cwd: tmp.path().into(), ..Default::default() };
         assert_eq!(find_manifest(&req("crate")).unwrap(), manifest);
         assert_eq!(find_manifest(&req("./crate/../crate/Cargo.toml")).unwrap(), manifest);
         touch(&tmp.path().join("empty/README"));
-        assert_eq!(find_manifest(&req("empty")).unwrap_err().code, ErrorCode::EntryNotFound);
-        assert_eq!(find_manifest(&req("empty/README")).unwrap_err().code, ErrorCode::InvalidEntry);
-        assert_eq!(find_manifest(&req("missing")).unwrap_err().code, ErrorCode::EntryNotFound);
+        assert_eq!(find_manifest(&req("empty")).unwrap_err().code(), ErrorCode::EntryNotFound);
+        assert_eq!(find_manifest(&req("empty/README")).unwrap_err().code(), ErrorCode::InvalidEntry);
+        assert_eq!(find_manifest(&req("missing")).unwrap_err().code(), ErrorCode::EntryNotFound);
     }
 
     #[test]
@@ -284,7 +231,7 @@ mod tests {
             validate_binary_name(ok).unwrap();
         }
         for bad in ["", "-x", "a b", "$(touch x)", "a;b", "a\nb", "../x", "caf\u{e9}"] {
-            assert_eq!(validate_binary_name(bad).unwrap_err().code, ErrorCode::InvalidOption, "{bad:?}");
+            assert_eq!(validate_binary_name(bad).unwrap_err().code(), ErrorCode::InvalidOption, "{bad:?}");
         }
     }
 
@@ -317,17 +264,17 @@ mod tests {
         let sel = select_binary(&ws, Path::new("/ws/b/Cargo.toml"), Some("tool")).unwrap();
         assert_eq!(sel.package.name, "b");
         let err = select_binary(&ws, Path::new("/ws/Cargo.toml"), Some("tool")).unwrap_err();
-        assert_eq!(err.code, ErrorCode::AmbiguousBinary);
-        assert!(err.message.contains("a, b"), "{}", err.message);
+        assert_eq!(err.code(), ErrorCode::AmbiguousBinary);
+        assert!(err.message().contains("a, b"), "{}", err.message());
     }
 
     #[test]
     fn library_only_and_multi_binary_packages_need_a_choice() {
         let ws = workspace(vec![package("lib", &[]), package("multi", &["x", "y"])]);
         let err = select_binary(&ws, Path::new("/ws/lib/Cargo.toml"), None).unwrap_err();
-        assert_eq!(err.code, ErrorCode::LibraryOnly);
+        assert_eq!(err.code(), ErrorCode::LibraryOnly);
         let err = select_binary(&ws, Path::new("/ws/multi/Cargo.toml"), None).unwrap_err();
-        assert_eq!(err.code, ErrorCode::AmbiguousBinary);
-        assert!(err.message.contains("x, y"));
+        assert_eq!(err.code(), ErrorCode::AmbiguousBinary);
+        assert!(err.message().contains("x, y"));
     }
 }
