@@ -65,6 +65,8 @@ export interface BundleOptions {
   afterBundling?: Array<string>
   /** How progress lines name the function. */
   label: string
+  /** `passEnvironment`: inherited by the build, checked to be set. */
+  passEnvironment?: Array<string>
 }
 
 export interface BundleResult {
@@ -90,10 +92,18 @@ export interface DockerCommandOptions {
   afterBundling: Array<string>
   /** `forceDockerBundling`. */
   forced: boolean
+  /** `passEnvironment` names variables (read from a mounted file in the container). */
+  passesEnvironment: boolean
 }
 
 /** The folders `commandHooks` get in the Docker bundling container. */
 export declare function dockerHookDirs(resolved: ResolvedFunction): HookDirs
+
+/**
+ * Creates `dir` (and every folder from `base` down to it) private, or refuses
+ * it with `CACHE_UNSAFE` when another user owns it or others can write it.
+ */
+export declare function ensurePrivateDir(base: string, dir: string): void
 
 /**
  * The asset hash: a digest of exactly the files that feed the binary and of
@@ -116,6 +126,9 @@ export declare function localBuildTool(label: string, build: BuildOptions, force
 
 /** Says that a function's asset was already in `cdk.out`, so CDK did not bundle it. */
 export declare function noteUnchanged(label: string): void
+
+/** Where Docker bundling mounts the folder of the `passEnvironment` file. */
+export declare function passedEnvironmentContainerDir(): string
 
 /**
  * A function's crate, as cargo sees it: what the construct needs, and what
@@ -156,3 +169,9 @@ export interface ResolveOptions {
 
 /** Checks a built binary against an architecture and runtime, as bundling does. */
 export declare function verifyBootstrap(path: string, architecture: Architecture, runtime: string): void
+
+/**
+ * Writes the values of the `passEnvironment` variables into a private file
+ * in `dir`, for Docker bundling to mount at `containerDir`. Returns the file.
+ */
+export declare function writePassedEnvironment(dir: string, names: Array<string>): string

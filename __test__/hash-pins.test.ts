@@ -6,6 +6,12 @@
  *
  * The keys fold in the source digest and CDK's JSON of the bundling options
  * (Docker image, command, environment, volumes), so they pin both.
+ *
+ * Changes so far, each deliberate:
+ * - fingerprint v2: every file of a package counts except cargo's real target
+ *   directories, version-control data and `.DS_Store` (v1 also skipped any
+ *   folder named `target` and every dot-entry but `.cargo`, so edits there were
+ *   never deployed). Every key changed once, for the format tag.
  */
 
 import * as path from 'node:path';
@@ -23,39 +29,39 @@ interface Pin {
 }
 
 const PINS: Record<string, Pin> = {
-  single: { props: { entry: path.join(fixtures, 'single') }, key: '52ad026fcbad80b8cf511741dd981f9621a7bfb2221e7f4b9d34ce9d0f4d10ec.zip' },
+  single: { props: { entry: path.join(fixtures, 'single') }, key: '2d681e4bdafbe78efd40bfbb8ad3aa9d87d92c2b4f50511be2af332bf8510505.zip' },
   singleArm: {
     props: { entry: path.join(fixtures, 'single'), architecture: lambda.Architecture.ARM_64 },
-    key: '760f819accecc73f8ea2943e9766a6971276ac3c69c9a3d34275bc401811254a.zip',
+    key: '012e06600aa8f187f03b284da6c3e0eb3b7b83a7a09ce0eef412940750072faf.zip',
   },
   singleAl2: {
     props: { entry: path.join(fixtures, 'single'), runtime: lambda.Runtime.PROVIDED_AL2 },
-    key: '52ad026fcbad80b8cf511741dd981f9621a7bfb2221e7f4b9d34ce9d0f4d10ec.zip',
+    key: '2d681e4bdafbe78efd40bfbb8ad3aa9d87d92c2b4f50511be2af332bf8510505.zip',
   },
   alpha: {
     props: { entry: path.join(fixtures, 'workspace'), binaryName: 'alpha' },
-    key: 'a761d25fa92e9c5b6339f04e07c48a2ccab90e4a58b019b38ae91b59f755fbc9.zip',
+    key: 'f326c75351c260bd008a6490c4594b74672f22b629404522a7459371772caef5.zip',
   },
   beta: {
     props: { entry: path.join(fixtures, 'workspace'), binaryName: 'beta' },
-    key: '9cba347c7954ffc3807b7e5e1c3b13711c0443d4b68bcef0182ff9bd61350923.zip',
+    key: '9496e85cc90caad7d05093b24172fac71ae1a6f97baa37ec8e6d28f7bb1dd78b.zip',
   },
   multiFirst: {
     props: { entry: path.join(fixtures, 'multi_bin'), binaryName: 'first' },
-    key: 'e7b8ed99fc97667446c3d217d6ce9ac83eab61d67f752c9c0accd69c598aa035.zip',
+    key: '0818cc868b1dcf7337fcb16790cc85ac9bba8e8cf354ed03847b34a1faf6cb9f.zip',
   },
   multiThird: {
     props: { entry: path.join(fixtures, 'multi_bin'), binaryName: 'third' },
-    key: '372b32f5293b0ec804c789299438d3445a9b2c0fb38704441022effe1c58ba3c.zip',
+    key: '9913b371b69d562bc9dc16d876b2ba6896ab7ed1df520a117b84eef38a8f1974.zip',
   },
-  rooted: { props: { entry: path.join(fixtures, 'rooted') }, key: '3772ebf510bde530d07d5a821c3a5ae9208fbf187b6dd15236fae82514c7b316.zip' },
+  rooted: { props: { entry: path.join(fixtures, 'rooted') }, key: 'b5dc927df47efb73f580361e2ac890bf452855744ec902d0b03a756867b976dd.zip' },
   rootedMember: {
     props: { entry: path.join(fixtures, 'rooted'), binaryName: 'rooted-member' },
-    key: 'd48238102b0a5199711db0b7a08dab132d6918c21fa859967ad3b05994736fc7.zip',
+    key: '054fb0fabfd0ee2ef4cbfe2da3c2a09eff0f5cd3370d2e6458ed49b063372caf.zip',
   },
   defaultEntry: {
     props: { entry: path.join(fixtures, 'default_entry', 'my-construct.my_function') },
-    key: '21e5b075d00f80abd97a1740c16846db26b8fbcd5e6c57ededbab9021bb3b782.zip',
+    key: '0e475c540a7e080288ce44ca2513e14ce11c6be2a317330ef7f0bed84104d503.zip',
   },
   options: {
     props: {
@@ -68,7 +74,7 @@ const PINS: Record<string, Pin> = {
         buildScope: rust.BuildScope.FUNCTION,
       },
     },
-    key: 'bbc4d0e6167aa3f29a72c7b3aca9eb33d0d9381f808f411eb2306e1351d4f247.zip',
+    key: '3c93b08e0d31d3bd11600eb82bbb12675f0cbf544caf7134e1592fba6a7d25b4.zip',
   },
   docker: {
     props: {
@@ -85,11 +91,11 @@ const PINS: Record<string, Pin> = {
         },
       },
     },
-    key: '1710cb10256f246888f3fc8515993616396b7cb7d10bc538585fb81848021655.zip',
+    key: '9eabb93b6169c43585f071fe70b82724a57c97cf247a47283dc1604672f0aa96.zip',
   },
   cross: {
     props: { entry: path.join(fixtures, 'single'), bundling: { packageManagerType: rust.PackageManagerType.CROSS } },
-    key: '918d73c08be827c4c42a655ccb007ddc072f166dab1bd4145d9b553033e7cf8e.zip',
+    key: '916d464d8c85021fc6953bc159405f0be47f36110a66c747bc7cdfd3c8f2f7cc.zip',
   },
 };
 

@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -107,13 +108,13 @@ export class Bundling implements CdkBundlingOptions {
 
   public constructor(props: BundlingProps) {
     const build = buildOptions(props);
-    const cache = cargoCache(props);
+    const folders = dockerFolders(props);
     this.image = props.dockerImage ?? DockerImage.fromRegistry(DEFAULT_DOCKER_IMAGE);
     this.command = props.command ?? dockerCommand(props, build);
     // CARGO_HOME last: the build in the container must use the cache mount
     // (or a writable scratch folder), whatever the host's value was.
-    this.environment = { ...props.environment, CARGO_HOME: cache.containerPath };
-    this.volumes = [...(cache.volume ? [cache.volume] : []), ...(props.volumes ?? [])];
+    this.environment = { ...props.environment, CARGO_HOME: folders.cargoHome };
+    this.volumes = [...folders.volumes, ...(props.volumes ?? [])];
     this.volumesFrom = props.volumesFrom;
     this.workingDirectory = props.workingDirectory;
     this.entrypoint = props.entrypoint;
@@ -122,7 +123,7 @@ export class Bundling implements CdkBundlingOptions {
     this.network = props.network;
     this.platform = props.platform ?? props.architecture.dockerPlatform;
     this.bundlingFileAccess = props.bundlingFileAccess;
-    this.local = new LocalBundler(props, build, this.image, cache.hostPath);
+    this.local = new LocalBundler(props, build, this.image, folders);
   }
 }
 
@@ -146,62 +147,94 @@ function dockerCommand(props: BundlingProps, build: native.BuildOptions): string
     beforeBundling: hooks?.beforeBundling(dirs.inputDir, dirs.outputDir) ?? [],
     afterBundling: hooks?.afterBundling(dirs.inputDir, dirs.outputDir) ?? [],
     forced: props.forceDockerBundling ?? false,
+    passesEnvironment: (props.passEnvironment ?? []).length > 0,
   });
 }
 
-interface CargoCache {
+/**
+ * The host folders Docker bundling mounts besides the sources, all private
+ * to this user (created 0700, refused with CACHE_UNSAFE when another user
+ * owns one or others can write it) and created only when Docker runs. Their
+ * absolute paths differ between machines, so `toJSON` hides them from the
+ * asset hash.
+ */
+interface DockerFolders {
   /** CARGO_HOME inside the container. */
-  readonly containerPath: string;
-  /** The host folder mounted there, if any. */
-  readonly hostPath?: string;
-  readonly volume?: DockerVolume;
+  readonly cargoHome: string;
+  /** The cargo cache: the folder checked from (`base`) and the folder mounted (`dir`). */
+  readonly cargoCache?: { readonly base: string; readonly dir: string };
+  /** The folder holding the `passEnvironment` file. */
+  readonly passedEnvironment?: { readonly dir: string; readonly names: string[] };
+  readonly volumes: DockerVolume[];
+}
+
+function hiddenVolume(hostPath: string, containerPath: string, shown: string): DockerVolume {
+  return { hostPath, containerPath, toJSON: () => ({ hostPath: shown, containerPath }) } as DockerVolume;
+}
+
+/** A folder name no other user can guess (and so cannot plant ahead of us). */
+function privateTempPath(prefix: string): string {
+  return path.join(os.tmpdir(), `${prefix}-${crypto.randomBytes(12).toString('hex')}`);
 }
 
 /**
- * The host folder kept as cargo's home between Docker builds. Its absolute
- * path differs between machines, so `toJSON` hides it from the asset hash.
- * With VOLUME_COPY the engine may not see host folders at all, so there is no
- * default cache then.
+ * The cargo cache is `cargo-home` in the package's cache folder, or
+ * `cargoCacheDir`; with no cache folder at all (no home, no XDG_CACHE_HOME),
+ * a fresh private folder for this process. With VOLUME_COPY the engine may
+ * not see host folders, so there is no default cache then.
  */
-function cargoCache(props: BundlingProps): CargoCache {
+function dockerFolders(props: BundlingProps): DockerFolders {
+  const volumes: DockerVolume[] = [];
+  let cargoCache: DockerFolders['cargoCache'];
+  let cargoHome = CONTAINER_SCRATCH_CARGO_HOME;
   const volumeCopy = props.bundlingFileAccess === BundlingFileAccess.VOLUME_COPY;
-  if (volumeCopy && props.cargoCacheDir === undefined) {
-    return { containerPath: CONTAINER_SCRATCH_CARGO_HOME };
+  if (props.cargoCacheDir !== undefined) {
+    const dir = path.resolve(props.cargoCacheDir);
+    cargoCache = { base: dir, dir };
+  } else if (!volumeCopy) {
+    const base =
+      native.cacheDir(process.env.CDK_LAMBDA_RUST_CACHE_DIR, process.env.XDG_CACHE_HOME, os.homedir()) ??
+      privateTempPath('cdk-lambda-rust');
+    cargoCache = { base, dir: path.join(base, 'cargo-home') };
   }
-  const hostPath = path.resolve(props.cargoCacheDir ?? defaultCargoCacheDir());
-  const volume = {
-    hostPath,
-    containerPath: CONTAINER_CARGO_HOME,
-    toJSON: () => ({ hostPath: '<cargo cache>', containerPath: CONTAINER_CARGO_HOME }),
-  } as DockerVolume;
-  return { containerPath: CONTAINER_CARGO_HOME, hostPath, volume };
+  if (cargoCache) {
+    cargoHome = CONTAINER_CARGO_HOME;
+    volumes.push(hiddenVolume(cargoCache.dir, CONTAINER_CARGO_HOME, '<cargo cache>'));
+  }
+  let passedEnvironment: DockerFolders['passedEnvironment'];
+  const names = props.passEnvironment ?? [];
+  if (names.length > 0) {
+    passedEnvironment = { dir: privateTempPath('cdk-lambda-rust-env'), names: [...names] };
+    volumes.push(hiddenVolume(passedEnvironment.dir, native.passedEnvironmentContainerDir(), '<passed environment>'));
+  }
+  return { cargoHome, cargoCache, passedEnvironment, volumes };
 }
 
-/** `cargo-home` in the package's cache folder (the core's rule, fed this environment). */
-function defaultCargoCacheDir(): string {
-  const base = native.cacheDir(process.env.CDK_LAMBDA_RUST_CACHE_DIR, process.env.XDG_CACHE_HOME, os.homedir());
-  return path.join(base ?? path.join(os.tmpdir(), 'cdk-lambda-rust'), 'cargo-home');
-}
+/** Folders holding passed environment values, removed when the process exits. */
+const secretFolders = new Set<string>();
+process.once('exit', () => {
+  for (const dir of secretFolders) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /**
  * Builds on the host through the native core. `tryBundle` is synchronous, as
  * CDK requires; it returns false (so CDK runs Docker) when
  * `forceDockerBundling` is set, or when no local tool is installed and none
- * was asked for. Before returning false it creates the cargo cache folder:
- * a folder Docker creates for a bind mount belongs to root, and the
- * container (running as the host user) could not write to it.
+ * was asked for. Before returning false it creates the folders Docker
+ * mounts (a folder Docker creates for a bind mount belongs to root, and the
+ * container, running as the host user, could not write to it).
  */
 class LocalBundler implements ILocalBundling {
   readonly #props: BundlingProps;
   readonly #build: native.BuildOptions;
   readonly #image: DockerImage;
-  readonly #cacheHostPath?: string;
+  readonly #folders: DockerFolders;
 
-  constructor(props: BundlingProps, build: native.BuildOptions, image: DockerImage, cacheHostPath?: string) {
+  constructor(props: BundlingProps, build: native.BuildOptions, image: DockerImage, folders: DockerFolders) {
     this.#props = props;
     this.#build = build;
     this.#image = image;
-    this.#cacheHostPath = cacheHostPath;
+    this.#folders = folders;
   }
 
   /** Whether CDK called `tryBundle`. */
@@ -230,6 +263,7 @@ class LocalBundler implements ILocalBundling {
         beforeBundling: hooks?.beforeBundling(workspaceRoot, outputDir),
         afterBundling: hooks?.afterBundling(workspaceRoot, outputDir),
         label,
+        passEnvironment: this.#props.passEnvironment,
       });
     } catch (e) {
       // CDK leaves its `asset.<hash>-building` folder behind on failure; it
@@ -242,14 +276,11 @@ class LocalBundler implements ILocalBundling {
   }
 
   private prepareDocker(): void {
-    if (!this.#cacheHostPath) return;
-    try {
-      fs.mkdirSync(this.#cacheHostPath, { recursive: true });
-    } catch (e) {
-      process.stderr.write(
-        `cdk-lambda-rust: cannot create the cargo cache ${this.#cacheHostPath} (${(e as Error).message}); ` +
-          'set bundling.cargoCacheDir to a writable folder.\n',
-      );
+    const { cargoCache, passedEnvironment } = this.#folders;
+    if (cargoCache) native.ensurePrivateDir(cargoCache.base, cargoCache.dir);
+    if (passedEnvironment) {
+      secretFolders.add(passedEnvironment.dir);
+      native.writePassedEnvironment(passedEnvironment.dir, passedEnvironment.names);
     }
   }
 

@@ -22,6 +22,9 @@ export const {
   verifyBootstrap,
   noteUnchanged,
   cacheDir,
+  ensurePrivateDir,
+  writePassedEnvironment,
+  passedEnvironmentContainerDir,
 } = addon;
 
 /** An error from this package, with a stable `code` such as `UNKNOWN_BINARY`. */

@@ -72,10 +72,24 @@ export interface BundlingOptions extends DockerRunOptions {
    * (and the command hooks), `--env` of the container for Docker bundling.
    * Values are passed as they are, never through a shell: use them for
    * values read with `option_env!`, `RUSTFLAGS`, `CARGO_PROFILE_RELEASE_*`...
-   * They enter the asset hash.
+   * They enter the asset hash, and Docker bundling passes them as
+   * `docker run --env K=V` (visible to other users in the process table):
+   * never put a secret here, use `passEnvironment`.
    * @default - no extra variables
    */
   readonly environment?: { [key: string]: string };
+
+  /**
+   * Names of variables the build gets from the environment of the synth, by
+   * name: for secrets and settings that must not change the asset (a
+   * registry token, `AWS_SECRET_ACCESS_KEY`, `SCCACHE_*`). Local builds
+   * inherit them; Docker bundling reads them from a file only you can read,
+   * mounted into the container, never from the `docker run` command line.
+   * Their values never enter the asset hash, `cdk.out` or a log line; a name
+   * that is not set when bundling runs is an `INVALID_OPTION` error.
+   * @default - none
+   */
+  readonly passEnvironment?: string[];
 
   /**
    * Extra arguments for the build command, local and Docker alike, for

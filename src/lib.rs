@@ -101,6 +101,7 @@ pub fn bundle_function(
             before_bundling: options.before_bundling.unwrap_or_default(),
             after_bundling: options.after_bundling.unwrap_or_default(),
             label: options.label,
+            passed_environment: options.pass_environment.unwrap_or_default(),
         };
         let core = Core::shared();
         let report = core::bundler::bundle(&core.workspaces, &core.builds, &request)?;
@@ -142,6 +143,7 @@ pub fn docker_bundling_command(
             before_bundling: &options.before_bundling,
             after_bundling: &options.after_bundling,
             forced: options.forced,
+            passes_environment: options.passes_environment,
         })
     })
 }
@@ -152,6 +154,26 @@ pub fn docker_bundling_command(
 pub fn cache_dir(explicit: Option<String>, xdg: Option<String>, home: Option<String>) -> Option<String> {
     core::cache_dir::cache_base(explicit.as_deref(), xdg.as_deref(), home.as_deref())
         .map(|p| p.to_string_lossy().into_owned())
+}
+
+/// Creates `dir` (and every folder from `base` down to it) private, or refuses
+/// it with `CACHE_UNSAFE` when another user owns it or others can write it.
+#[napi]
+pub fn ensure_private_dir(base: String, dir: String) -> Result<()> {
+    guarded(|| core::cache_dir::ensure_private(Path::new(&base), Path::new(&dir)))
+}
+
+/// Writes the values of the `passEnvironment` variables into a private file
+/// in `dir`, for Docker bundling to mount at `containerDir`. Returns the file.
+#[napi]
+pub fn write_passed_environment(dir: String, names: Vec<String>) -> Result<String> {
+    guarded(|| Ok(core::passed_env::write_file(Path::new(&dir), &names)?.to_string_lossy().into_owned()))
+}
+
+/// Where Docker bundling mounts the folder of the `passEnvironment` file.
+#[napi]
+pub fn passed_environment_container_dir() -> String {
+    core::passed_env::CONTAINER_DIR.to_string()
 }
 
 /// Checks a built binary against an architecture and runtime, as bundling does.

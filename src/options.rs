@@ -113,6 +113,8 @@ pub struct BundleOptions {
     pub after_bundling: Option<Vec<String>>,
     /// How progress lines name the function.
     pub label: String,
+    /// `passEnvironment`: inherited by the build, checked to be set.
+    pub pass_environment: Option<Vec<String>>,
 }
 
 #[napi(object)]
@@ -131,6 +133,8 @@ pub struct DockerCommandOptions {
     pub after_bundling: Vec<String>,
     /// `forceDockerBundling`.
     pub forced: bool,
+    /// `passEnvironment` names variables (read from a mounted file in the container).
+    pub passes_environment: bool,
 }
 
 /// The folders `commandHooks` get in the container.

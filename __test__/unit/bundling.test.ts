@@ -159,6 +159,27 @@ describe('Docker bundling, as CDK gets it', () => {
   });
 });
 
+describe('passEnvironment', () => {
+  test('mounts a private folder whose path stays out of the hash, and the script reads it first', () => {
+    const b = bundling({ passEnvironment: ['TOKEN'] });
+    const mount = b.volumes!.find((v) => v.containerPath === '/cdk-lambda-rust-env')!;
+    expect(mount.hostPath).toMatch(/cdk-lambda-rust-env-[0-9a-f]{24}$/);
+    expect(hashedJson(b).volumes).toEqual([
+      { hostPath: '<cargo cache>', containerPath: '/cargo-home' },
+      { hostPath: '<passed environment>', containerPath: '/cdk-lambda-rust-env' },
+    ]);
+    expect(b.command[2].split('\n')[0]).toBe('set -a; . /cdk-lambda-rust-env/env; set +a');
+    expect(JSON.stringify(hashedJson(b))).not.toContain('TOKEN');
+    expect(b.environment).toEqual({ CARGO_HOME: '/cargo-home' });
+  });
+
+  test('without it, nothing changes', () => {
+    const b = bundling();
+    expect(b.volumes!.map((v) => v.containerPath)).toEqual(['/cargo-home']);
+    expect(b.command[2]).not.toContain('cdk-lambda-rust-env');
+  });
+});
+
 describe('what CDK folds into the asset hash', () => {
   test('no absolute host path, and the local bundler as a constant', () => {
     const json = hashedJson(bundling());

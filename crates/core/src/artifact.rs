@@ -4,14 +4,14 @@
 //! temp file + fsync + rename.
 
 use std::fmt;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
+use crate::atomic;
 use crate::errors::{Error, Result};
 
 pub const BOOTSTRAP_ZIP: &str = "bootstrap.zip";
@@ -19,8 +19,6 @@ pub const BOOTSTRAP_ZIP: &str = "bootstrap.zip";
 /// The level flate2 uses by default; pinned so output never depends on a default.
 /// (Levels above 9 would switch zip 2.x to the much slower zopfli encoder.)
 const DEFLATE_LEVEL: i64 = 6;
-
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Writes `out_zip` holding `bootstrap` (the binary, mode 0755) first, then the
 /// regular files under `extra_dir`, sorted bytewise by their `/`-separated path.
@@ -32,7 +30,7 @@ pub fn write_bootstrap_zip(binary: &Path, extra_dir: Option<&Path>, out_zip: &Pa
         Some(dir) => list_extra_files(dir)?,
         None => Vec::new(),
     };
-    write_atomically(out_zip, None, |file| {
+    write_atomically(out_zip, 0o644, |file| {
         let mut zip = ZipWriter::new(BufWriter::new(file));
         let add = |zip: &mut ZipWriter<_>, name: &str, mode: u32, source: &mut File, path: &Path| {
             // DateTime::default() is 1980-01-01 00:00:00, the earliest DOS time;
@@ -59,7 +57,7 @@ pub fn write_bootstrap_zip(binary: &Path, extra_dir: Option<&Path>, out_zip: &Pa
 /// Copies `src` to `dest` with permissions `mode` (ignored off Unix), atomically.
 pub fn copy_atomically(src: &Path, dest: &Path, mode: u32) -> Result<()> {
     let mut source = File::open(src).map_err(|e| failed("read", src, e))?;
-    write_atomically(dest, Some(mode), |mut file| {
+    write_atomically(dest, mode, |mut file| {
         io::copy(&mut source, &mut file).map(drop).map_err(|e| failed(&format!("copy `{}` to", src.display()), dest, e))
     })
 }
@@ -68,49 +66,21 @@ fn failed(action: &str, path: &Path, err: impl fmt::Display) -> Error {
     Error::Staging { action: action.to_string(), path: path.to_path_buf(), detail: err.to_string() }
 }
 
-fn temp_prefix(file_name: &str) -> String {
-    format!(".{file_name}.tmp-")
+/// `atomic::write_atomically`, with its errors as staging errors.
+fn write_atomically(dest: &Path, mode: u32, fill: impl FnOnce(&File) -> Result<()>) -> Result<()> {
+    atomic::write_atomically(dest, mode, fill).map_err(|e| match e.cause {
+        Ok(err) => err,
+        Err(io) => failed(e.step, &e.path, io),
+    })
 }
 
-/// Runs `fill` on a fresh temp file next to `dest`, then fsyncs and renames it
-/// onto `dest`. On any error the temp file is removed and `dest` is untouched.
-fn write_atomically(dest: &Path, mode: Option<u32>, fill: impl FnOnce(&File) -> Result<()>) -> Result<()> {
-    let name = dest.file_name().ok_or_else(|| failed("write", dest, "the path names no file"))?;
-    // Same directory, so the rename never crosses filesystems.
-    let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let counter = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let temp = dir.join(format!("{}{}-{counter}", temp_prefix(&name.to_string_lossy()), std::process::id()));
-    let file = OpenOptions::new().write(true).create_new(true).open(&temp).map_err(|e| failed("create", &temp, e))?;
-    let result = fill(&file).and_then(|()| {
-        if let Some(mode) = mode {
-            set_mode(&file, mode).map_err(|e| failed("set permissions on", &temp, e))?;
-        }
-        file.sync_all().map_err(|e| failed("flush", &temp, e))?;
-        drop(file);
-        fs::rename(&temp, dest).map_err(|e| failed("move the finished file onto", dest, e))
-    });
-    match result {
-        Ok(()) => {
-            // Persist the rename itself; best effort, as not every platform can.
-            if let Ok(dir) = File::open(dir) {
-                let _ = dir.sync_all();
-            }
-            Ok(())
-        }
-        Err(err) => {
-            let _ = fs::remove_file(&temp);
-            Err(err)
-        }
-    }
-}
-
-#[cfg(unix)]
+#[cfg(all(test, unix))]
 fn set_mode(file: &File, mode: u32) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     file.set_permissions(fs::Permissions::from_mode(mode))
 }
 
-#[cfg(not(unix))]
+#[cfg(all(test, not(unix)))]
 fn set_mode(_file: &File, _mode: u32) -> io::Result<()> {
     Ok(())
 }
@@ -148,7 +118,9 @@ fn list_extra_files(root: &Path) -> Result<Vec<ExtraFile>> {
             let name = format!("{prefix}{file_name}");
             // `bootstrap` comes from the binary; the zip and its temp files are our own output.
             if prefix.is_empty()
-                && (name == "bootstrap" || name == BOOTSTRAP_ZIP || name.starts_with(&temp_prefix(BOOTSTRAP_ZIP)))
+                && (name == "bootstrap"
+                    || name == BOOTSTRAP_ZIP
+                    || name.starts_with(&atomic::temp_prefix(BOOTSTRAP_ZIP)))
             {
                 continue;
             }

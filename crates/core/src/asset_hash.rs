@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::config::BuildConfig;
 use crate::errors::{Error, Result};
 use crate::fingerprint::{fingerprint, FingerprintInput};
-use crate::metadata::{source_package_dirs, PackageInfo, WorkspaceInfo, Workspaces};
+use crate::metadata::{source_folders, PackageInfo, WorkspaceInfo, Workspaces};
 
 /// Workspace-level files that change what cargo builds.
 pub const WORKSPACE_FILES: [&str; 6] =
@@ -48,11 +48,12 @@ pub fn sources_digest(
     config_text: &str,
 ) -> Result<String> {
     let root = ws.workspace_root.clone();
+    let folders = source_folders(workspaces, ws, package, env)?;
     let input = FingerprintInput {
         workspace_root: &root,
-        package_dirs: source_package_dirs(workspaces, ws, package, env)?,
+        package_dirs: folders.packages,
         extra_files: WORKSPACE_FILES.iter().map(|f| root.join(f)).collect(),
-        excluded_dirs: vec![ws.target_directory.clone()],
+        excluded_dirs: folders.target_dirs,
         config: config_text,
     };
     fingerprint(&input)

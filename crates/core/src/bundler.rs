@@ -40,6 +40,8 @@ pub struct BundleRequest {
     pub after_bundling: Vec<String>,
     /// How progress lines name the function.
     pub label: String,
+    /// `passEnvironment`: inherited by the build, checked to be set.
+    pub passed_environment: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +103,7 @@ fn package_sources(
 pub fn bundle(workspaces: &Workspaces, builds: &Builds, req: &BundleRequest) -> Result<BundleReport> {
     let root = &req.workspace_root;
     let env = &req.config.environment;
+    crate::passed_env::values(&req.passed_environment, |k| std::env::var(k).ok())?;
     runner::run_hooks(&req.before_bundling, root, env, "beforeBundling")?;
 
     // Held from the build until the binary is inside our zip: another synth

@@ -1,7 +1,11 @@
-//! The package's cache folder. The metadata cache and the Docker cargo cache
-//! both live below it.
+//! The package's cache folder, and the rule every cache below it follows: a
+//! folder is used only if this user alone can write it. Anyone else who could
+//! write it could plant entries that steer a build (see the README's
+//! security section), so such a folder is refused, not repaired.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use crate::errors::{Error, Result};
 
 /// `explicit` (`$CDK_LAMBDA_RUST_CACHE_DIR`), else `<xdg>/cdk-lambda-rust` for
 /// an absolute `$XDG_CACHE_HOME`, else `<home>/.cache/cdk-lambda-rust`. Values
@@ -20,6 +24,59 @@ pub fn process_cache_base() -> Option<PathBuf> {
     cache_base(var("CDK_LAMBDA_RUST_CACHE_DIR").as_deref(), var("XDG_CACHE_HOME").as_deref(), var("HOME").as_deref())
 }
 
+/// Makes `dir` and every folder from `base` down to it private: each is
+/// created with mode 0700 when missing, and refused when it is a symlink, is
+/// owned by another user, or its group or others can write it. `base`'s own
+/// parents are created as usual and not checked (they are the user's).
+pub fn ensure_private(base: &Path, dir: &Path) -> Result<()> {
+    let below = dir.strip_prefix(base).unwrap_or(Path::new(""));
+    if let Some(parent) = base.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Error::CacheDirFailed { path: parent.to_path_buf(), detail: e.to_string() })?;
+    }
+    let mut current = base.to_path_buf();
+    ensure_private_dir(&current)?;
+    for part in below.components() {
+        current.push(part);
+        ensure_private_dir(&current)?;
+    }
+    Ok(())
+}
+
+fn ensure_private_dir(dir: &Path) -> Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    match builder.create(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(Error::CacheDirFailed { path: dir.to_path_buf(), detail: e.to_string() }),
+    }
+    let meta = std::fs::symlink_metadata(dir)
+        .map_err(|e| Error::CacheDirFailed { path: dir.to_path_buf(), detail: e.to_string() })?;
+    let refuse = |why: &str| Err(Error::UnsafeCacheDir { path: dir.to_path_buf(), why: why.to_string() });
+    if meta.file_type().is_symlink() {
+        return refuse("is a symlink (it could be pointed anywhere)");
+    }
+    if !meta.is_dir() {
+        return refuse("is not a folder");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if meta.uid() != me {
+            return refuse(&format!("belongs to uid {}, not to you (uid {me})", meta.uid()));
+        }
+        if meta.mode() & 0o022 != 0 {
+            return refuse(&format!("can be written by others (mode {:o})", meta.mode() & 0o777));
+        }
+    }
+    // Elsewhere (Windows) folder ACLs are not checked: see the README.
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -31,5 +88,27 @@ mod tests {
         assert_eq!(base(None, Some("/x"), Some("/h")).as_deref(), Some("/x/cdk-lambda-rust"));
         assert_eq!(base(Some(""), Some("relative"), Some("/h")).as_deref(), Some("/h/.cache/cdk-lambda-rust"));
         assert_eq!(base(None, None, None), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn folders_are_created_private_and_refused_when_others_can_write_them() {
+        use crate::errors::ErrorCode;
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let base = tmp.path().join("cache/cdk-lambda-rust");
+        let dir = base.join("metadata");
+        ensure_private(&base, &dir).unwrap();
+        for d in [&base, &dir] {
+            assert_eq!(std::fs::metadata(d).unwrap().permissions().mode() & 0o777, 0o700, "{}", d.display());
+        }
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = ensure_private(&base, &dir).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::CacheUnsafe);
+        assert!(err.message().contains("can be written by others (mode 777)"), "{err}");
+        assert!(err.message().contains("CDK_LAMBDA_RUST_CACHE_DIR"), "{err}");
+        std::fs::remove_dir(&dir).unwrap();
+        std::os::unix::fs::symlink(tmp.path(), &dir).unwrap();
+        assert!(ensure_private(&base, &dir).unwrap_err().message().contains("is a symlink"));
     }
 }

@@ -66,6 +66,9 @@ pub struct ContainerBuild<'a> {
     pub after_bundling: &'a [String],
     /// `forceDockerBundling`.
     pub forced: bool,
+    /// Whether `passEnvironment` names variables: the script then reads them
+    /// from the file mounted at `passed_env::CONTAINER_DIR` first.
+    pub passes_environment: bool,
 }
 
 /// cross builds on the host only: local bundling either builds with it or
@@ -86,8 +89,16 @@ pub fn hook_dirs(workspace_in_source: &str) -> (PathBuf, &'static str) {
 
 /// `["bash", "-c", script, "cdk-lambda-rust", <binary path>, <target dir>, <build argv>...]`.
 pub fn docker_command(build: &ContainerBuild) -> Result<Vec<String>> {
-    let ContainerBuild { workspace_in_source, package, binary, config, before_bundling, after_bundling, forced } =
-        *build;
+    let ContainerBuild {
+        workspace_in_source,
+        package,
+        binary,
+        config,
+        before_bundling,
+        after_bundling,
+        forced,
+        passes_environment,
+    } = *build;
     if config.tool == BuildTool::Cross {
         if !forced {
             return Ok(vec!["bash".into(), "-c".into(), CROSS_IS_HOST_ONLY.into()]);
@@ -105,6 +116,10 @@ pub fn docker_command(build: &ContainerBuild) -> Result<Vec<String>> {
     let binary_path = tool_output_path(&target_dir, config, binary);
 
     let mut script = Vec::new();
+    if passes_environment {
+        // Values arrive in a file, never on the command line; hooks see them too.
+        script.push(format!("set -a; . {}/{}; set +a", crate::passed_env::CONTAINER_DIR, crate::passed_env::FILE_NAME));
+    }
     if let Some(group) = hook_group(before_bundling) {
         script.push(group);
     }
@@ -145,6 +160,7 @@ mod tests {
             before_bundling,
             after_bundling,
             forced: false,
+            passes_environment: false,
         })
     }
 
@@ -310,6 +326,7 @@ mod tests {
             before_bundling: &[],
             after_bundling: &[],
             forced: true,
+            passes_environment: false,
         };
         assert_eq!(docker_command(&forced).unwrap_err().code(), ErrorCode::InvalidOption);
         // Not forced, CDK never runs it: a command that says why if it ever does.
@@ -326,5 +343,47 @@ mod tests {
         assert_eq!(argv[5], "/asset-input/apps/my app/target/cdk-lambda-rust-docker");
         assert!(argv.contains(&"/asset-input/apps/my app/Cargo.toml".to_string()), "{argv:?}");
         assert_eq!(container_workspace("./a//b/"), Path::new("/asset-input/a/b"));
+    }
+
+    #[test]
+    fn passed_variables_are_read_from_the_mounted_file_before_hooks_and_build() {
+        let c = config();
+        let with = |passes_environment| {
+            docker_command(&ContainerBuild {
+                workspace_in_source: "",
+                package: "p",
+                binary: "b",
+                config: &c,
+                before_bundling: &["echo hook".into()],
+                after_bundling: &[],
+                forced: true,
+                passes_environment,
+            })
+            .unwrap()
+        };
+        let (plain, passing) = (with(false), with(true));
+        assert!(!plain[2].contains("cdk-lambda-rust-env"));
+        let first = passing[2].lines().next().unwrap();
+        assert_eq!(first, "set -a; . /cdk-lambda-rust-env/env; set +a");
+        assert_eq!(plain[3..], passing[3..], "only the script text changes; no name or value is an argument");
+        // On the host, with the file in a temp folder: the build sees the value.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("env"), crate::passed_env::file_text(&[("SECRET".into(), "s3 cr'et".into())]))
+            .unwrap();
+        let script = passing[2]
+            .replace("/cdk-lambda-rust-env", &dir.path().to_string_lossy())
+            .replace("/asset-output", &dir.path().join("out").to_string_lossy());
+        std::fs::write(dir.path().join("built"), "ELF").unwrap();
+        let status = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(script)
+            .arg("cdk-lambda-rust")
+            .arg(dir.path().join("built"))
+            .arg(dir.path().join("target"))
+            .args(["sh", "-c", "printf %s \"$SECRET\" > \"$0\"", &dir.path().join("seen").to_string_lossy()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert_eq!(std::fs::read_to_string(dir.path().join("seen")).unwrap(), "s3 cr'et");
     }
 }

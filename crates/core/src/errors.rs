@@ -41,12 +41,14 @@ pub enum ErrorCode {
     FingerprintFailed,
     /// Writing the asset into CDK's output folder failed.
     StagingFailed,
+    /// A cache folder that someone else could write: refused.
+    CacheUnsafe,
     /// A bug in this package: a panic caught at the native boundary.
     InternalError,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::EntryNotFound,
         ErrorCode::InvalidEntry,
         ErrorCode::UnknownBinary,
@@ -63,6 +65,7 @@ impl ErrorCode {
         ErrorCode::GlibcTooNew,
         ErrorCode::FingerprintFailed,
         ErrorCode::StagingFailed,
+        ErrorCode::CacheUnsafe,
         ErrorCode::InternalError,
     ];
 
@@ -84,6 +87,7 @@ impl ErrorCode {
             ErrorCode::GlibcTooNew => "GLIBC_TOO_NEW",
             ErrorCode::FingerprintFailed => "FINGERPRINT_FAILED",
             ErrorCode::StagingFailed => "STAGING_FAILED",
+            ErrorCode::CacheUnsafe => "CACHE_UNSAFE",
             ErrorCode::InternalError => "INTERNAL_ERROR",
         }
     }
@@ -163,6 +167,12 @@ pub enum Error {
 
     #[error("`cargo` was not found on PATH: install Rust with rustup (https://rustup.rs) and try again")]
     CargoMissing,
+
+    #[error("`bundling.passEnvironment` names {name:?}, which is not a variable name: use letters, digits and `_`, not starting with a digit")]
+    InvalidEnvironmentName { name: String },
+
+    #[error("`bundling.passEnvironment` names `{name}`, but it is not set in the environment of this synth: set it, or remove it from `passEnvironment`")]
+    PassedVariableUnset { name: String },
 
     // --- build tools ---------------------------------------------------
     #[error("`{tool}` is not on PATH, but the function asks for it (`packageManagerType`). Install it: {install}")]
@@ -251,6 +261,16 @@ pub enum Error {
     #[error("cannot clean the bundling output {}: {detail}. Check that CDK's output folder (cdk.out) is writable.", shown(.dir))]
     CleanOutput { dir: PathBuf, detail: String },
 
+    // --- caches --------------------------------------------------------
+    #[error(
+        "the cache folder {} {why}, so another user could change what a synth builds and deploys. Set `CDK_LAMBDA_RUST_CACHE_DIR` to a folder only you can write (it is created with mode 0700), or, after checking its contents, make this one yours alone (`chown` it to yourself, `chmod 700` it).",
+        shown(.path)
+    )]
+    UnsafeCacheDir { path: PathBuf, why: String },
+
+    #[error("cannot create the cache folder {}: {detail}. Set `CDK_LAMBDA_RUST_CACHE_DIR` to a writable folder.", shown(.path))]
+    CacheDirFailed { path: PathBuf, detail: String },
+
     // --- bugs ----------------------------------------------------------
     #[error("package `{package}` is not a member of the workspace at {}", shown(.workspace_root))]
     NotAMember { package: String, workspace_root: PathBuf },
@@ -279,7 +299,9 @@ impl Error {
         match self {
             EntryNotFound { .. } | EntryFolderWithoutManifest { .. } | EntryMissing { .. } => ErrorCode::EntryNotFound,
             EntryNotAManifest { .. } => ErrorCode::InvalidEntry,
-            InvalidBinaryName { .. } | CrossInDocker => ErrorCode::InvalidOption,
+            InvalidBinaryName { .. } | CrossInDocker | InvalidEnvironmentName { .. } | PassedVariableUnset { .. } => {
+                ErrorCode::InvalidOption
+            }
             UnknownBinary { .. } => ErrorCode::UnknownBinary,
             BinaryInSeveralPackages { .. } | VirtualWorkspace { .. } | SeveralBinaries { .. } => {
                 ErrorCode::AmbiguousBinary
@@ -298,6 +320,7 @@ impl Error {
             GlibcTooNew { .. } => ErrorCode::GlibcTooNew,
             FingerprintRoot { .. } | Unreadable { .. } => ErrorCode::FingerprintFailed,
             Staging { .. } | CleanOutput { .. } => ErrorCode::StagingFailed,
+            UnsafeCacheDir { .. } | CacheDirFailed { .. } => ErrorCode::CacheUnsafe,
             NotAMember { .. } | Panic { .. } => ErrorCode::InternalError,
         }
     }

@@ -5,12 +5,15 @@
 //!
 //! Rules:
 //! 1. Each package folder (the function's package and its path dependencies)
-//!    is walked recursively. Never entered: a folder named `target` at any
-//!    depth; an entry whose name starts with `.`, except `.cargo` (so `.git`,
-//!    `.idea`, `.env` are skipped); the excluded folders (cargo's target
-//!    directory wherever it is) and anything under them; a subfolder holding
-//!    its own `Cargo.toml`, which is another package (its sources count only
-//!    if it is itself one of the package folders).
+//!    is walked recursively. Left out, and only these: the excluded folders
+//!    (cargo's real target directories, wherever they are) and anything under
+//!    them; version-control data (`.git`, `.hg`, `.svn`, `.jj`, `.bzr`,
+//!    `_darcs`, `.pijul`); macOS Finder's `.DS_Store` files; a subfolder
+//!    holding its own `Cargo.toml`, which is another package (its sources
+//!    count only if it is itself one of the package folders). Everything else
+//!    counts, hidden or not, whatever its name (a `src/target/` module, an
+//!    `include!`d `.gen.rs`): a needless rebuild is cheap, a missed one ships
+//!    stale code.
 //! 2. Paths are recorded relative to the workspace root, `/`-separated, as raw
 //!    bytes (non-UTF-8 names work). A package outside the root
 //!    (`path = "../shared"`) gets `../` components, computed from canonical
@@ -26,7 +29,9 @@
 //!    a folder already on the walk stack (a loop) is recorded as `loop` and
 //!    not entered; a link whose target cannot be resolved (missing, or a chain
 //!    of links that loops) is recorded as `dangling` with its link text.
-//! 6. FIFOs, sockets and devices are never opened, only recorded as `special`.
+//! 6. FIFOs, sockets and devices are never read, only recorded as `special`.
+//!    Files are opened without blocking and checked on the opened handle, so
+//!    one swapped for a FIFO while hashing fails instead of hanging.
 //! 7. A file or folder that cannot be read fails with `FINGERPRINT_FAILED`,
 //!    naming it: fix its permissions, or move it out of the package folder.
 //! 8. The digest is the SHA-256 of a format tag, the build configuration
@@ -37,7 +42,7 @@
 //! The tree is walked on one thread, then contents are hashed on all cores;
 //! the result does not depend on the order in which they finish.
 
-use std::fs::{self, File, Metadata};
+use std::fs::{self, Metadata};
 use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
@@ -49,7 +54,13 @@ use sha2::{Digest, Sha256};
 
 use crate::errors::{Error, Result};
 
-const FORMAT: &[u8] = b"cdk-lambda-rust-fingerprint-v1";
+const FORMAT: &[u8] = b"cdk-lambda-rust-fingerprint-v2";
+
+/// Version-control data: never a build input.
+const VCS_ENTRIES: [&[u8]; 7] = [b".git", b".hg", b".svn", b".jj", b".bzr", b"_darcs", b".pijul"];
+
+/// Files operating systems leave behind, never a build input.
+const OS_LITTER: [&[u8]; 1] = [b".DS_Store"];
 const CHUNK: usize = 64 * 1024;
 
 pub struct FingerprintInput<'a> {
@@ -186,7 +197,7 @@ impl Walker {
             let entry = entry.map_err(|e| unreadable(dir, &e))?;
             let name = entry.file_name();
             let name = name.as_bytes();
-            if name.starts_with(b".") && name != b".cargo" {
+            if VCS_ENTRIES.contains(&name) || OS_LITTER.contains(&name) {
                 continue;
             }
             let path = entry.path();
@@ -212,9 +223,6 @@ impl Walker {
                     None => entry.metadata().map_err(|e| unreadable(&path, &e))?,
                 };
                 self.out.push(record(rel, path, &meta));
-                continue;
-            }
-            if name == b"target" {
                 continue;
             }
             let child = match target {
@@ -295,7 +303,7 @@ fn hash_all(files: &[&Path]) -> Result<Vec<[u8; 32]>> {
 }
 
 fn hash_file(path: &Path, buf: &mut [u8]) -> Result<[u8; 32]> {
-    let mut file = File::open(path).map_err(|e| unreadable(path, &e))?;
+    let mut file = crate::atomic::open_regular(path).map_err(|e| unreadable(path, &e))?;
     let mut h = Sha256::new();
     loop {
         match file.read(buf) {

@@ -3,6 +3,7 @@
 use super::*;
 use crate::errors::ErrorCode;
 use std::ffi::OsStr;
+use std::fs::File;
 use std::io::Write;
 use std::os::unix::fs::symlink;
 use std::time::{Duration, SystemTime};
@@ -95,24 +96,49 @@ fn content_name_config_and_exec_bit_change_the_hash() {
 }
 
 #[test]
-fn ignored_folders_leave_the_hash_unchanged_but_dot_cargo_counts() {
+fn only_target_directories_version_control_and_finder_litter_are_left_out() {
     let t = TempDir::new().unwrap();
     let root = t.path();
     workspace(root);
     let base = fp(root);
-    let ignored = "app/target/debug/app app/src/target/x.rs app/.git/HEAD app/.idea/ws.xml \
-                   app/.env app/out/gen.rs app/inner/Cargo.toml app/inner/src/lib.rs";
-    for f in ignored.split_whitespace() {
-        write(&root.join(f), b"ignored");
+    // `app/out` is the excluded (real) target directory of `input()`.
+    let left_out = "app/out/release/app app/.git/HEAD app/.hg/store app/.jj/repo app/src/.DS_Store \
+                    app/inner/Cargo.toml app/inner/src/lib.rs";
+    for f in left_out.split_whitespace() {
+        write(&root.join(f), b"left out");
     }
     assert_eq!(fp(root), base);
+    // Everything else counts: each of these is an edit that must be deployed.
+    let counted = "app/src/target/mod.rs app/src/.gen.rs app/.cargo/config.toml app/target/notes.txt \
+                   app/.idea/ws.xml app/.env";
+    let mut previous = base;
+    for f in counted.split_whitespace() {
+        write(&root.join(f), b"counted");
+        let now = fp(root);
+        assert_ne!(now, previous, "{f} must change the hash");
+        has(&input(root), f, K::File);
+        previous = now;
+    }
     // The nested package counts once it is a package dir itself.
     let mut with_inner = input(root);
     with_inner.package_dirs.push(root.join("app/inner"));
     has(&with_inner, "app/inner/src/lib.rs", K::File);
-    write(&root.join("app/.cargo/config.toml"), b"[build]\n");
-    assert_ne!(fp(root), base);
-    has(&input(root), "app/.cargo/config.toml", K::File);
+}
+
+#[test]
+fn a_file_swapped_for_a_fifo_fails_instead_of_hanging() {
+    let t = TempDir::new().unwrap();
+    let fifo = t.path().join("pipe");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo with a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    // What the hashing workers do with a path the walk recorded as a file.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(hash_file(&fifo, &mut [0u8; 16]).map(|_| ())).unwrap());
+    let result = rx.recv_timeout(Duration::from_secs(5)).expect("hashing a FIFO must not block");
+    let err = result.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::FingerprintFailed);
+    assert!(err.message().contains("not a regular file"), "{err}");
 }
 
 #[test]

@@ -5,6 +5,7 @@
 
 pub mod artifact;
 pub mod asset_hash;
+pub mod atomic;
 pub mod bundler;
 pub mod cache_dir;
 pub mod command;
@@ -17,6 +18,7 @@ pub mod fingerprint;
 pub mod freshness;
 pub mod metadata;
 pub mod metadata_cache;
+pub mod passed_env;
 pub mod progress;
 pub mod resolve;
 pub mod runner;

@@ -128,8 +128,11 @@ impl Workspaces {
 
     /// Asks the disk cache, then the reader.
     fn read(&self, manifest: &Path, env: &[(String, String)], environment: &str) -> Result<WorkspaceInfo> {
-        if let Some(info) = self.disk.as_ref().and_then(|disk| disk.load(manifest, environment)) {
-            return Ok(info);
+        if let Some(disk) = &self.disk {
+            disk.ensure_private()?;
+            if let Some(info) = disk.load(manifest, environment) {
+                return Ok(info);
+            }
         }
         let mut info = self.reader.read(manifest, manifest.parent().unwrap_or(Path::new("/")), env)?;
         // Builds run from the workspace root, and cargo resolves a relative
@@ -208,16 +211,27 @@ fn metadata_error(manifest: &Path, err: cargo_metadata::Error) -> Error {
     }
 }
 
-/// Folders of every package whose sources feed `package`'s build: the package
-/// itself and its path dependencies, transitively. Path dependencies outside
-/// the workspace are read with their own `cargo metadata` call (cached).
-pub fn source_package_dirs(
+/// What feeds a package's build, as folders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFolders {
+    /// The package itself and its path dependencies, transitively, sorted.
+    pub packages: Vec<PathBuf>,
+    /// The target directories of every workspace those packages belong to
+    /// (build output, never a source), sorted.
+    pub target_dirs: Vec<PathBuf>,
+}
+
+/// The folders whose sources feed `package`'s build. Path dependencies
+/// outside the workspace are read with their own `cargo metadata` call
+/// (cached), which also gives their workspaces' target directories.
+pub fn source_folders(
     workspaces: &Workspaces,
     ws: &WorkspaceInfo,
     package: &PackageInfo,
     env: &[(String, String)],
-) -> Result<Vec<PathBuf>> {
+) -> Result<SourceFolders> {
     let mut seen: Vec<PathBuf> = vec![package.dir().to_path_buf()];
+    let mut target_dirs = vec![ws.target_directory.clone()];
     let mut queue: Vec<PathBuf> = package.path_deps.clone();
     while let Some(dir) = queue.pop() {
         if seen.contains(&dir) {
@@ -229,13 +243,26 @@ pub fn source_package_dirs(
             None => {
                 let manifest = dir.join("Cargo.toml");
                 let outside = workspaces.load(&manifest, env)?;
+                target_dirs.push(outside.target_directory.clone());
                 outside.member_by_manifest(&manifest).map(|p| p.path_deps.clone()).unwrap_or_default()
             }
         };
         queue.extend(deps);
     }
     seen.sort();
-    Ok(seen)
+    target_dirs.sort();
+    target_dirs.dedup();
+    Ok(SourceFolders { packages: seen, target_dirs })
+}
+
+/// The folders of every package whose sources feed `package`'s build (see `source_folders`).
+pub fn source_package_dirs(
+    workspaces: &Workspaces,
+    ws: &WorkspaceInfo,
+    package: &PackageInfo,
+    env: &[(String, String)],
+) -> Result<Vec<PathBuf>> {
+    Ok(source_folders(workspaces, ws, package, env)?.packages)
 }
 
 /// The folder holding the workspace root and every path dependency of its

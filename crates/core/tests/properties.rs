@@ -36,6 +36,7 @@ fn container_command(package: &str, binary: &str, config: &BuildConfig) -> Vec<S
         before_bundling: &[],
         after_bundling: &[],
         forced: true,
+        passes_environment: false,
     })
     .unwrap()
 }
