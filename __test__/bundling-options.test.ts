@@ -73,7 +73,7 @@ test('packageManagerType CARGO_ZIGBUILD builds a bootstrap that answers, with th
     process.env,
   );
   expect(s.status).toBe(0);
-  expect(s.stderr).toContain('cdk-lambda-rust: single-fn: built with cargo-zigbuild');
+  expect(s.stderr).toContain('cdk-lambda-rust: TestStack/Zig (x86_64): built with cargo-zigbuild');
   // cargo zigbuild leaves the binary where cargo puts it (cargo-lambda would have moved it away).
   expect(fs.existsSync(path.join(crate, 'target', 'x86_64-unknown-linux-gnu', 'release', 'single-fn'))).toBe(true);
   const unzipped = tempDir('zig-unzipped');

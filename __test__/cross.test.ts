@@ -65,7 +65,7 @@ test('cross build gets release, target, manifest, package, bin and extraBuildArg
   ]);
   expect(rec.envs()).toEqual([{ FIXTURE_GREETING: "it's $(x)" }]);
   expect(child.stderr).toContain('cdk-lambda-rust: cross build --release --target x86_64-unknown-linux-gnu');
-  expect(child.stderr).toContain('single-fn: built with cross');
+  expect(child.stderr).toContain('cdk-lambda-rust: TestStack/Fn (x86_64): built with cross');
 
   const zip = stagedAssetOf(child.outdir, child.json, functionIds(child.json)[0]);
   expect(zipEntries(zip).map((e) => e.name)).toEqual(['bootstrap']);

@@ -357,7 +357,7 @@ describe('local bundling without a local tool (synthesized in a child process wi
     expect(child.stderr).not.toMatch(/built with cargo/);
     expect(child.status).toBe(0);
     expect(child.stderr).toContain(
-      'cdk-lambda-rust: single-fn: neither cargo-lambda nor cargo-zigbuild is on PATH, so it is built with Docker ' +
+      'cdk-lambda-rust: TestStack/Fn (arm64): neither cargo-lambda nor cargo-zigbuild is on PATH, so it is built with Docker ' +
         `(image ${rust.DEFAULT_DOCKER_IMAGE}, target arm64)`,
     );
     expect(child.stderr).toContain('pip install cargo-lambda');

@@ -234,7 +234,7 @@ describe('a synth with nothing changed runs no build (counted with a cargo-lambd
 
     const second = synthInChild(outdir);
     expect(lines()).toHaveLength(1);
-    expect(second.stderr).toContain('single-fn: unchanged');
+    expect(second.stderr).toContain('cdk-lambda-rust: TestStack/Fn (x86_64): unchanged');
     expect(keyOf(second, 'Fn')).toBe(firstKey);
   });
 

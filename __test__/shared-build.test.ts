@@ -40,8 +40,8 @@ describe('two functions of one workspace, one configuration', () => {
     expect(first.status).toBe(0);
     expect(shim.calls()).toHaveLength(1);
     expect(shim.calls()[0]).toMatch(/--bin alpha --bin beta/);
-    expect(first.stderr).toMatch(/alpha: built with cargo-lambda \(2 binaries in one cargo invocation\)/);
-    expect(first.stderr).toMatch(/beta: reused from this synth's build/);
+    expect(first.stderr).toMatch(/TestStack\/Alpha \(x86_64\): built with cargo-lambda \(2 binaries in one cargo invocation\)/);
+    expect(first.stderr).toMatch(/TestStack\/Beta \(x86_64\): reused from this synth's build/);
     expect(await answer(first.outdir, first.json, idFor(first.json, 'Alpha'), 'a')).toEqual({ function: 'alpha', input: 'a' });
     expect(await answer(first.outdir, first.json, idFor(first.json, 'Beta'), 'b')).toEqual({
       function: 'beta',
@@ -58,8 +58,8 @@ describe('two functions of one workspace, one configuration', () => {
     expect(shim.calls()).toHaveLength(1);
     // Resolution answered from the disk cache of `cargo metadata`.
     expect(shim.metadataCalls()).toHaveLength(metadataBefore);
-    expect(again.stderr).toMatch(/alpha: unchanged/);
-    expect(again.stderr).toMatch(/beta: unchanged/);
+    expect(again.stderr).toMatch(/TestStack\/Alpha \(x86_64\): unchanged/);
+    expect(again.stderr).toMatch(/TestStack\/Beta \(x86_64\): unchanged/);
   });
 
   test("the FUNCTION build scope builds only each function's binary", () => {

@@ -36,6 +36,8 @@ export interface BundlingProps extends BundlingOptions {
   readonly resolved: native.ResolvedFunction;
   readonly architecture: lambda.Architecture;
   readonly runtime: lambda.Runtime;
+  /** How progress lines name the function: its construct path and architecture. */
+  readonly label: string;
 }
 
 /**
@@ -246,17 +248,17 @@ class LocalBundler implements ILocalBundling {
 
   public tryBundle(outputDir: string): boolean {
     this.#ran = true;
-    const label = this.#props.resolved.binaryName;
-    // Throws TOOL_MISSING when the requested tool is not installed: an
-    // explicit choice never silently turns into another tool or into Docker.
-    const tool = native.localBuildTool(label, this.#build, this.#props.forceDockerBundling ?? false, this.#image.image);
-    if (!tool) {
-      this.prepareDocker();
-      return false;
-    }
-    const workspaceRoot = this.#props.resolved.workspaceRoot;
-    const hooks = this.#props.commandHooks;
+    const label = this.#props.label;
     try {
+      // Throws TOOL_MISSING when the requested tool is not installed: an
+      // explicit choice never silently turns into another tool or into Docker.
+      const tool = native.localBuildTool(label, this.#build, this.#props.forceDockerBundling ?? false, this.#image.image);
+      if (!tool) {
+        this.prepareDocker();
+        return false;
+      }
+      const workspaceRoot = this.#props.resolved.workspaceRoot;
+      const hooks = this.#props.commandHooks;
       native.bundleFunction(this.#props.resolved, this.#build, {
         tool,
         outputDir,
@@ -265,14 +267,17 @@ class LocalBundler implements ILocalBundling {
         label,
         passEnvironment: this.#props.passEnvironment,
       });
+      return true;
     } catch (e) {
-      // CDK leaves its `asset.<hash>-building` folder behind on failure; it
-      // holds nothing of use (the zip is written last, atomically), so a
-      // failed synth leaves no asset-like folder in cdk.out.
+      // CDK keeps its `asset.<hash>-building` folder on failure and names it
+      // in its message. Ours holds nothing of use (the zip is written last,
+      // atomically), so it goes, and the message says so.
       fs.rmSync(outputDir, { recursive: true, force: true });
+      if (e instanceof Error || (typeof e === 'object' && e !== null && 'message' in e)) {
+        (e as Error).message += '\n(Nothing was staged for this function: cdk-lambda-rust removed the bundling output folder named above.)';
+      }
       throw e;
     }
-    return true;
   }
 
   private prepareDocker(): void {

@@ -53,7 +53,16 @@ export class RustFunction extends lambda.Function {
     if (runtime.family !== lambda.RuntimeFamily.OTHER) {
       throw native.invalidOption(`RustFunction needs an OS-only runtime such as lambda.Runtime.PROVIDED_AL2023, got ${runtime.name}.`);
     }
+    const handler = (props as { handler?: unknown }).handler;
+    if (handler !== undefined && handler !== 'bootstrap') {
+      throw native.invalidOption(
+        `RustFunction runs the binary as \`bootstrap\` (the handler of OS-only runtimes); \`handler\` ${JSON.stringify(handler)} would be ignored. Remove it, and choose the binary with \`binaryName\`.`,
+      );
+    }
     const architecture = props.architecture ?? lambda.Architecture.X86_64;
+    // Progress lines name the construct and its architecture: two functions
+    // may build the same binary.
+    const label = `${scope.node.path ? `${scope.node.path}/` : ''}${id} (${architecture.name})`;
     const resolved = native.resolveFunction({
       definingFile: findDefiningFile(),
       id,
@@ -61,7 +70,7 @@ export class RustFunction extends lambda.Function {
       binaryName: props.binaryName,
       environment: props.bundling?.environment,
     });
-    const asset = Bundling.prepare({ ...props.bundling, resolved, architecture, runtime });
+    const asset = Bundling.prepare({ ...props.bundling, resolved, architecture, runtime, label });
     super(scope, id, {
       ...props,
       runtime,
@@ -73,7 +82,7 @@ export class RustFunction extends lambda.Function {
     this.binaryName = resolved.binaryName;
     // The built/reused lines come from bundling; this is the third outcome.
     if (!asset.bundlingRan() && Stack.of(this).bundlingRequired) {
-      native.noteUnchanged(resolved.binaryName);
+      native.noteUnchanged(label);
     }
   }
 }

@@ -1,3 +1,4 @@
 export { DEFAULT_DOCKER_IMAGE } from './bundling';
+export { errorCode } from './errors';
 export * from './function';
 export * from './types';

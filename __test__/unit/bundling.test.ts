@@ -8,6 +8,7 @@ import { AssetHashType, BundlingFileAccess, DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as addon from '../../index';
 import { Bundling, type BundlingProps, DEFAULT_DOCKER_IMAGE } from '../../lib/bundling';
+import { errorCode } from '../../lib/errors';
 import * as native from '../../lib/native';
 import { BuildScope, PackageManagerType } from '../../lib/types';
 
@@ -26,6 +27,7 @@ function bundling(extra: Partial<BundlingProps> = {}): Bundling {
     resolved,
     architecture: lambda.Architecture.ARM_64,
     runtime: lambda.Runtime.PROVIDED_AL2023,
+    label: 'TestStack/Fn (arm64)',
     cargoCacheDir: '/home/someone/.cache/cdk-lambda-rust/cargo-home',
     ...extra,
   });
@@ -197,7 +199,7 @@ describe('what CDK folds into the asset hash', () => {
   });
 
   test('an explicit hash or hash type wins; CUSTOM needs a hash', () => {
-    const props = { resolved, architecture: lambda.Architecture.X86_64, runtime: lambda.Runtime.PROVIDED_AL2023 };
+    const props = { resolved, architecture: lambda.Architecture.X86_64, runtime: lambda.Runtime.PROVIDED_AL2023, label: 'Fn' };
     expect(Bundling.assetHashFor({ ...props, assetHash: 'abc' })).toEqual({ assetHashType: AssetHashType.CUSTOM, assetHash: 'abc' });
     expect(Bundling.assetHashFor({ ...props, assetHashType: AssetHashType.OUTPUT })).toEqual({ assetHashType: AssetHashType.OUTPUT });
     expect(() => Bundling.assetHashFor({ ...props, assetHashType: AssetHashType.CUSTOM })).toThrow(
@@ -218,5 +220,27 @@ describe('errors from the addon carry their code', () => {
     expect(error.message).toBe(
       "[ENTRY_NOT_FOUND] `entry` /nonexistent/crate does not exist. Point it at your crate's Cargo.toml or the folder holding it.",
     );
+  });
+});
+
+describe('errorCode', () => {
+  test('finds the code on the error, in its cause chain, or in the [CODE] text CDK re-wraps', () => {
+    const coded = Object.assign(new Error('[UNKNOWN_BINARY] no binary'), { code: 'UNKNOWN_BINARY' });
+    expect(errorCode(coded)).toBe('UNKNOWN_BINARY');
+    expect(errorCode(new Error('wrapped', { cause: coded }))).toBe('UNKNOWN_BINARY');
+    const cdk = new Error(
+      'Failed to bundle asset TestStack/Fn/Code/Stage, bundle output is located at /x: Error: [BUILD_FAILED] `cargo lambda build` failed',
+    );
+    expect(errorCode(cdk)).toBe('BUILD_FAILED');
+    expect(errorCode('[TOOL_MISSING] cargo-lambda is not on PATH')).toBe('TOOL_MISSING');
+  });
+
+  test('is undefined for errors of others, napi statuses included', () => {
+    expect(errorCode(new Error('ENOENT: no such file'))).toBeUndefined();
+    expect(errorCode(Object.assign(new Error('value `mips` does not match'), { code: 'InvalidArg' }))).toBeUndefined();
+    expect(errorCode(undefined)).toBeUndefined();
+    const loop: any = new Error('a');
+    loop.cause = loop;
+    expect(errorCode(loop)).toBeUndefined();
   });
 });

@@ -159,8 +159,14 @@ pub enum Error {
     LibraryOnly { package: String, manifest: PathBuf },
 
     // --- reading the workspace -----------------------------------------
-    #[error("cargo cannot read {}:\n{cargo_says}{}", shown(.manifest), if *.outside_workspace { OUTSIDE_WORKSPACE_HINT } else { "" })]
-    ManifestInvalid { manifest: PathBuf, cargo_says: String, outside_workspace: bool },
+    #[error("cargo cannot read {}:\n{cargo_says}{}", shown(.manifest), outside_workspace_hint(.outside_workspace))]
+    ManifestInvalid {
+        manifest: PathBuf,
+        cargo_says: String,
+        /// When the package sits inside a workspace that does not list it:
+        /// that workspace's manifest and the package folder relative to it.
+        outside_workspace: Option<(PathBuf, String)>,
+    },
 
     #[error("`cargo metadata` failed for {}: {detail}", shown(.manifest))]
     MetadataFailed { manifest: PathBuf, detail: String },
@@ -173,6 +179,21 @@ pub enum Error {
 
     #[error("`bundling.passEnvironment` names `{name}`, but it is not set in the environment of this synth: set it, or remove it from `passEnvironment`")]
     PassedVariableUnset { name: String },
+
+    #[error("`bundling.profile` {profile:?} cannot be a cargo profile: {why}")]
+    InvalidProfile { profile: String, why: String },
+
+    #[error(
+        "`bundling.profile` `{profile}` is not defined: cargo knows dev, release, test and bench, and {} defines {}. Add a `[profile.{profile}]` table there, or pick one of these.",
+        shown(.manifest),
+        if .defined.is_empty() { "no others".to_string() } else { .defined.join(", ") }
+    )]
+    UnknownProfile { profile: String, manifest: PathBuf, defined: Vec<String> },
+
+    #[error(
+        "`--target-dir` in `bundling.extraBuildArgs` would move the build's output away from where it is taken: set `CARGO_TARGET_DIR` in `bundling.environment` instead (cargo-lambda refuses `--target-dir`, and this way resolution sees the same folder)"
+    )]
+    TargetDirArgument,
 
     // --- build tools ---------------------------------------------------
     #[error("`{tool}` is not on PATH, but the function asks for it (`packageManagerType`). Install it: {install}")]
@@ -289,9 +310,17 @@ fn arch_advice(target: Option<&str>, matching_architecture: Option<&str>) -> Str
     }
 }
 
-const OUTSIDE_WORKSPACE_HINT: &str =
-    "\nThis package sits inside another workspace that does not list it. Add it to that \
-     workspace's `members` (or `exclude`), or give the package its own empty `[workspace]` table.";
+fn outside_workspace_hint(outside: &Option<(PathBuf, String)>) -> String {
+    match outside {
+        Some((workspace_manifest, relative)) => format!(
+            "\nThis package sits inside the workspace of {} and is not one of its members. Keep it out of that \
+             workspace with `exclude = [\"{relative}\"]` in its `[workspace]` table (or list it in `members`), or give \
+             the package its own empty `[workspace]` table.",
+            workspace_manifest.display()
+        ),
+        None => String::new(),
+    }
+}
 
 impl Error {
     pub fn code(&self) -> ErrorCode {
@@ -299,9 +328,13 @@ impl Error {
         match self {
             EntryNotFound { .. } | EntryFolderWithoutManifest { .. } | EntryMissing { .. } => ErrorCode::EntryNotFound,
             EntryNotAManifest { .. } => ErrorCode::InvalidEntry,
-            InvalidBinaryName { .. } | CrossInDocker | InvalidEnvironmentName { .. } | PassedVariableUnset { .. } => {
-                ErrorCode::InvalidOption
-            }
+            InvalidBinaryName { .. }
+            | CrossInDocker
+            | InvalidEnvironmentName { .. }
+            | PassedVariableUnset { .. }
+            | InvalidProfile { .. }
+            | UnknownProfile { .. }
+            | TargetDirArgument => ErrorCode::InvalidOption,
             UnknownBinary { .. } => ErrorCode::UnknownBinary,
             BinaryInSeveralPackages { .. } | VirtualWorkspace { .. } | SeveralBinaries { .. } => {
                 ErrorCode::AmbiguousBinary

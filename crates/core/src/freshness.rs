@@ -57,13 +57,19 @@ impl Snapshot {
 }
 
 /// The files whose change can change what `cargo metadata` says for
-/// `manifest`: every manifest of the workspace, the manifest asked about,
-/// and every `.cargo/config[.toml]` cargo would read (from the workspace root
-/// up, and in `CARGO_HOME`).
+/// `manifest`: every manifest of the workspace, the manifest asked about, a
+/// `Cargo.toml` in any folder above it (a new `[workspace]` there changes
+/// which workspace cargo finds, or breaks it), and every `.cargo/config[.toml]`
+/// cargo would read (from the workspace root up, and in `CARGO_HOME`).
 pub fn metadata_inputs(manifest: &Path, info: &WorkspaceInfo) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = info.members.iter().map(|p| p.manifest_path.clone()).collect();
     files.push(info.root_manifest());
     files.push(manifest.to_path_buf());
+    let mut above = manifest.parent().and_then(Path::parent);
+    while let Some(d) = above {
+        files.push(d.join("Cargo.toml"));
+        above = d.parent();
+    }
     let mut dir = Some(info.workspace_root.as_path());
     while let Some(d) = dir {
         files.push(d.join(".cargo").join("config.toml"));

@@ -6,6 +6,7 @@
 pub mod artifact;
 pub mod asset_hash;
 pub mod atomic;
+pub mod build_options;
 pub mod bundler;
 pub mod cache_dir;
 pub mod command;

@@ -67,6 +67,18 @@ pub trait MetadataReader: Send + Sync {
     /// What cargo says about the workspace of `manifest`, run from `cwd`
     /// with `env` added to the process environment.
     fn read(&self, manifest: &Path, cwd: &Path, env: &[(String, String)]) -> Result<WorkspaceInfo>;
+
+    /// Creates the workspace's `Cargo.lock` (`cargo generate-lockfile`).
+    fn create_lockfile(&self, workspace_root: &Path, env: &[(String, String)]) -> Result<()> {
+        let manifest = workspace_root.join("Cargo.toml");
+        let cmd = crate::command::BuildCommand {
+            program: "cargo".into(),
+            args: vec!["generate-lockfile".into(), "--manifest-path".into(), manifest.to_string_lossy().into_owned()],
+            cwd: workspace_root.to_path_buf(),
+            env: env.to_vec(),
+        };
+        crate::runner::run(&cmd, true)
+    }
 }
 
 /// `cargo metadata --no-deps`: fast, and never touches the network.
@@ -114,16 +126,34 @@ impl Workspaces {
             }
         }
         let info = self.read(manifest, env, &environment)?;
-        let inputs = metadata_inputs(manifest, &info);
-        let remembered = Arc::new(Remembered { snapshot: Snapshot::take(&inputs), info: Arc::new(info), environment });
-        let mut manifests: Vec<PathBuf> = remembered.info.members.iter().map(|p| p.manifest_path.clone()).collect();
-        manifests.push(remembered.info.root_manifest());
+        // Filed under every manifest of the workspace: the snapshot covers
+        // what cargo would read for any of them.
+        let mut manifests: Vec<PathBuf> = info.members.iter().map(|p| p.manifest_path.clone()).collect();
+        manifests.push(info.root_manifest());
         manifests.push(manifest.to_path_buf());
+        let mut inputs: Vec<PathBuf> = manifests.iter().flat_map(|m| metadata_inputs(m, &info)).collect();
+        inputs.sort();
+        inputs.dedup();
+        let remembered = Arc::new(Remembered { snapshot: Snapshot::take(&inputs), info: Arc::new(info), environment });
         let mut memory = self.memory.lock().unwrap_or_else(|e| e.into_inner());
         for m in manifests {
             memory.insert((m, env.to_vec()), remembered.clone());
         }
         Ok(remembered.info.clone())
+    }
+
+    /// Creates the workspace's `Cargo.lock` when it has none, so the first
+    /// synth hashes the same sources as every later one (a build would create
+    /// it, and the hash would change with it). Says so on stderr; when it
+    /// cannot (no cargo, offline), says that instead and goes on.
+    pub fn ensure_lockfile(&self, ws: &WorkspaceInfo, env: &[(String, String)]) {
+        if ws.workspace_root.join("Cargo.lock").exists() {
+            return;
+        }
+        match self.reader.create_lockfile(&ws.workspace_root, env) {
+            Ok(()) => crate::progress::lockfile_created(&ws.workspace_root),
+            Err(e) => crate::progress::lockfile_missing(&ws.workspace_root, &e.message()),
+        }
     }
 
     /// Asks the disk cache, then the reader.
@@ -200,15 +230,25 @@ fn metadata_error(manifest: &Path, err: cargo_metadata::Error) -> Error {
     match err {
         cargo_metadata::Error::CargoMetadata { stderr } => {
             let cargo_says = stderr.trim().trim_start_matches("error: ").to_string();
-            Error::ManifestInvalid {
-                manifest: manifest.to_path_buf(),
-                outside_workspace: cargo_says.contains("believes it's in a workspace when it's not"),
-                cargo_says,
-            }
+            let outside_workspace = cargo_says
+                .contains("believes it's in a workspace when it's not")
+                .then(|| outside_workspace(manifest, &cargo_says))
+                .flatten();
+            Error::ManifestInvalid { manifest: manifest.to_path_buf(), outside_workspace, cargo_says }
         }
         cargo_metadata::Error::Io(io) if io.kind() == std::io::ErrorKind::NotFound => Error::CargoMissing,
         other => Error::MetadataFailed { manifest: manifest.to_path_buf(), detail: other.to_string() },
     }
+}
+
+/// The workspace manifest cargo names in its "believes it's in a workspace"
+/// message (`workspace: <path>`), and the package folder relative to it.
+fn outside_workspace(manifest: &Path, cargo_says: &str) -> Option<(PathBuf, String)> {
+    let line = cargo_says.lines().find_map(|l| l.trim().strip_prefix("workspace:"))?;
+    let workspace_manifest = PathBuf::from(line.trim());
+    let package_dir = manifest.parent()?;
+    let relative = relative_inside(workspace_manifest.parent()?, package_dir);
+    (!relative.is_empty()).then_some((workspace_manifest, relative))
 }
 
 /// What feeds a package's build, as folders.

@@ -44,3 +44,19 @@ pub fn docker_fallback(function: &str, image: &str, architecture: &str) {
          To always use Docker and silence this note: bundling.forceDockerBundling = true."
     ));
 }
+
+/// A workspace had no `Cargo.lock`; one was created.
+pub fn lockfile_created(workspace_root: &std::path::Path) {
+    say(&format!(
+        "created {}/Cargo.lock: commit it. It is part of every function's asset hash, and machines that cannot create it (no cargo) need it to compute the same hash.",
+        workspace_root.display()
+    ));
+}
+
+/// A workspace has no `Cargo.lock`, and none could be created.
+pub fn lockfile_missing(workspace_root: &std::path::Path, why: &str) {
+    say(&format!(
+        "{} has no Cargo.lock and none could be created ({why}). The asset hash will change once a build creates it: create and commit one (`cargo generate-lockfile`).",
+        workspace_root.display()
+    ));
+}

@@ -49,6 +49,7 @@ pub fn resolve_function(workspaces: &Workspaces, req: &ResolveRequest) -> Result
     let manifest = absolute(&req.cwd, &find_manifest(&entry)?);
     let ws = workspaces.load(&manifest, &req.environment)?;
     let selection = select_binary(&ws, &manifest, req.binary_name.as_deref())?;
+    workspaces.ensure_lockfile(&ws, &req.environment);
     Ok(ResolvedFunction {
         source_root: source_root(workspaces, &ws, &req.environment)?,
         workspace_root: ws.workspace_root.clone(),

@@ -20,10 +20,21 @@ struct Transcript {
 }
 
 impl Transcript {
-    /// The first `error` diagnostic and the lines that follow it, else the tail.
+    /// The first diagnostic that says what went wrong and the lines that
+    /// follow it, else the tail. A diagnostic is a line that starts (after
+    /// indentation) with `error:` or `error[`, as rustc, cargo and Zig write
+    /// them; a wrapper's own `Error:` headline (cargo-lambda's, followed by a
+    /// screenful of Zig's CPU list) counts only when no diagnostic exists.
     fn summary(&self) -> String {
-        let start =
-            self.lines.iter().position(|l| l.starts_with("error") || l.contains("error:") || l.contains("Error:"));
+        let diagnostic = |l: &String| {
+            let t = l.trim_start();
+            t.starts_with("error:") || t.starts_with("error[")
+        };
+        let start = self
+            .lines
+            .iter()
+            .position(diagnostic)
+            .or_else(|| self.lines.iter().position(|l| l.starts_with("error") || l.contains("Error:")));
         let picked: Vec<&String> = match start {
             Some(i) => self.lines.iter().skip(i).take(QUOTED_ERROR_LINES).collect(),
             None => {
@@ -131,6 +142,20 @@ mod tests {
         let message = err.message();
         let quoted = message.split_once('\n').unwrap().1;
         assert!(!quoted.contains("compiling"), "{quoted}");
+    }
+
+    #[test]
+    fn the_quoted_lines_start_at_the_cause_not_at_a_wrappers_headline() {
+        // What cargo-lambda prints when Zig does not know a CPU (shortened).
+        let script = "printf '%s\\n' 'Error:   x Failed to collect zig cc options' '  info: available CPUs:' '   alderlake' '   znver5' '      error: unknown CPU: neoverse_n1' '  Was this behavior unexpected?' >&2; exit 1";
+        let err = run(&sh(script), false).unwrap_err();
+        let message = err.message();
+        let quoted: Vec<&str> = message.lines().skip(1).collect();
+        assert_eq!(quoted[0].trim(), "error: unknown CPU: neoverse_n1", "{message}");
+        assert!(!quoted.iter().any(|l| l.contains("alderlake")), "{message}");
+        // With no diagnostic at all, the headline is the best there is.
+        let err = run(&sh("echo 'Error: something broke' >&2; exit 2"), false).unwrap_err();
+        assert!(err.message().ends_with("Error: something broke"), "{err}");
     }
 
     #[test]

@@ -97,6 +97,9 @@ fn a_crate_its_workspace_does_not_list_gets_cargos_message_and_a_hint() {
     assert_eq!(code, ErrorCode::ManifestInvalid);
     assert!(message.contains("believes it's in a workspace"), "{message}");
     assert!(message.contains("`members`"), "{message}");
+    let workspace = fixtures().join("non_member/Cargo.toml");
+    assert!(message.contains(&format!("inside the workspace of {}", workspace.display())), "{message}");
+    assert!(message.contains(r#"exclude = ["stray"]"#), "{message}");
 }
 
 #[test]
