@@ -90,18 +90,48 @@ drop_replaced() {
   fi
 }
 
+# Imports the rootfs folder $2 (changes after it) under a temporary name,
+# runs the check command in it, and only then gives it the name $1: a
+# broken build never carries the name or the digest label.
+#   import_checked NAME ROOTFS CHECK_COMMAND_STRING --change ... 
+import_checked() {
+  local name="$1" root="$2" check_cmd="$3"
+  shift 3
+  local temp old
+  temp="localhost/cdk-lambda-rust-build:$$"
+  old="$(image_id "$name")"
+  tar -C "$root" --numeric-owner -cf - . | "${podman[@]}" import -q "$@" \
+    --message "cdk-lambda-rust scripts/container/build-image.sh" - "$temp" >/dev/null
+  if ! "${podman[@]}" run --rm -u 65534:65534 "$temp" sh -c "$check_cmd" >&2; then
+    "${podman[@]}" rmi "$temp" >/dev/null 2>&1 || true
+    log "the new $name failed its check (above); the name was left as it was"
+    return 1
+  fi
+  "${podman[@]}" tag "$temp" "$name"
+  "${podman[@]}" untag "$temp" "$temp"
+  drop_replaced "$old" "$(image_id "$name")"
+}
+
+# debootstrap (for the rootfs) and apt-get/dpkg-deb (for busybox).
+if ! command -v debootstrap >/dev/null; then
+  log "installing debootstrap"
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >&2; then
+    apt-get update -q >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >&2
+  fi
+fi
+
 work="$(mktemp -d "$dir/build.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
 # --- the helper image of VOLUME_COPY -------------------------------------------
 build_helper() {
-  local digest old
+  local digest
   digest="$(helper_digest)"
   if [[ $force == 0 && "$(label_of "$HELPER_IMAGE")" == "$digest" ]]; then
     log "$HELPER_IMAGE is up to date"
     return 0
   fi
-  old="$(image_id "$HELPER_IMAGE")"
   log "building $HELPER_IMAGE (busybox stand-in)"
   local apt_opts=(-q -o APT::Sandbox::User=root)
   if ! (cd "$work" && apt-get "${apt_opts[@]}" download "$HELPER_PACKAGE") >&2; then
@@ -119,36 +149,33 @@ build_helper() {
   chmod 1777 "$root/tmp"
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$root/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
-  tar -C "$root" --numeric-owner -cf - . | "${podman[@]}" import -q \
+  import_checked "$HELPER_IMAGE" "$root" 'mkdir -p /tmp/x && chown -R 65534:65534 /tmp/x' \
     --change 'ENV PATH=/bin' \
     --change 'CMD ["/bin/sh"]' \
     --change "LABEL $DIGEST_LABEL=$digest" \
-    --change 'LABEL org.opencontainers.image.description="Local busybox stand-in for the helper image of CDK VOLUME_COPY bundling, built by cdk-lambda-rust scripts/container/build-image.sh"' \
-    --message "cdk-lambda-rust scripts/container/build-image.sh" \
-    - "$HELPER_IMAGE" >/dev/null
-  drop_replaced "$old" "$(image_id "$HELPER_IMAGE")"
+    --change 'LABEL org.opencontainers.image.description="Local busybox stand-in for the helper image of CDK VOLUME_COPY bundling, built by cdk-lambda-rust scripts/container/build-image.sh"'
 }
 
 # --- the cargo-lambda image ----------------------------------------------------
 build_main() {
-  local digest old start
+  local digest start
   digest="$(recipe_digest)"
   if [[ $force == 0 && "$(label_of "$IMAGE")" == "$digest" ]]; then
     log "$IMAGE is up to date (recipe digest ${digest:0:12})"
     return 0
   fi
-  old="$(image_id "$IMAGE")"
   start=$SECONDS
   log "building $IMAGE (recipe digest ${digest:0:12})"
   bash "$here/image/make-rootfs.sh" "$work/rootfs" "$work/scratch" "$dir" "$sysroot"
   local rust_version
   rust_version="$(cat "$work/scratch/rust-version")"
-  log "importing into podman"
+  log "importing into podman and checking the image's tools, as an unknown user like CDK's"
   local changes=() e
   for e in "${EXTRA_ENV[@]}"; do
     changes+=(--change "ENV $e")
   done
-  tar -C "$work/rootfs" --numeric-owner -cf - . | "${podman[@]}" import -q \
+  import_checked "$IMAGE" "$work/rootfs" \
+    'set -e; cargo --version; rustc --version; cargo lambda --version; zig version; rustup target list --installed' \
     "${changes[@]}" \
     --change "ENV PATH=$IMAGE_PATH" \
     --change "ENV RUSTUP_HOME=$RUSTUP_HOME_DIR" \
@@ -157,16 +184,8 @@ build_main() {
     --change "WORKDIR /" \
     --change "CMD $IMAGE_CMD" \
     --change "LABEL $DIGEST_LABEL=$digest" \
-    --change 'LABEL org.opencontainers.image.description="Local stand-in for ghcr.io/cargo-lambda/cargo-lambda, built by cdk-lambda-rust scripts/container/build-image.sh"' \
-    --message "cdk-lambda-rust scripts/container/build-image.sh" \
-    - "$IMAGE" >/dev/null
+    --change 'LABEL org.opencontainers.image.description="Local stand-in for ghcr.io/cargo-lambda/cargo-lambda, built by cdk-lambda-rust scripts/container/build-image.sh"'
   rm -rf "$work/rootfs"
-  drop_replaced "$old" "$(image_id "$IMAGE")"
-
-  # The image's tools answer, as an unknown user like CDK's.
-  log "checking the image"
-  "${podman[@]}" run --rm -u 65534:65534 "$IMAGE" bash -c \
-    'set -e; cargo --version; rustc --version; cargo lambda --version; zig version; rustup target list --installed' >&2
   log "built $IMAGE in $((SECONDS - start)) s, $("${podman[@]}" image inspect --format '{{ .Size }}' "$IMAGE" | awk '{printf "%.0f MB", $1/1e6}')"
 }
 

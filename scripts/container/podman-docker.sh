@@ -86,7 +86,7 @@ platform_value() {
 # Translates the options of `run`/`create` up to and including the image;
 # the command after the image stays as it is.
 translate_run() {
-  local out=() image=""
+  local out=() image="" platform=""
   while (( $# )); do
     local arg="$1"
     shift
@@ -102,10 +102,12 @@ translate_run() {
         out+=("${arg%%=*}=$(volume_spec "${arg#*=}")") ;;
       --platform)
         (( $# )) || { out+=("$arg"); break; }
-        out+=("$arg" "$(platform_value "$1")")
+        platform="$(platform_value "$1")"
+        out+=("$arg" "$platform")
         shift ;;
       --platform=*)
-        out+=("--platform=$(platform_value "${arg#*=}")") ;;
+        platform="$(platform_value "${arg#*=}")"
+        out+=("--platform=$platform") ;;
       --*=*)
         out+=("$arg") ;;
       -*)
@@ -124,9 +126,16 @@ translate_run() {
     # After `--`: the image is the next argument.
     image="$1"
   fi
-  if [[ -n "$image" && "${CDK_CONTAINER_DRY_RUN:-}" != 1 ]] && ! "${podman[@]}" image exists "$image" 2>/dev/null; then
-    echo "podman-docker: image $image is not in podman's local storage; podman will try to pull it." >&2
-    echo "podman-docker: (scripts/container/build-image.sh builds a local stand-in for CDK's default images)" >&2
+  if [[ -n "$image" && "${CDK_CONTAINER_DRY_RUN:-}" != 1 ]]; then
+    local have
+    have="$("${podman[@]}" image inspect --format '{{ .Os }}/{{ .Architecture }}' "$image" 2>/dev/null || true)"
+    if [[ -z "$have" ]]; then
+      echo "podman-docker: image $image is not in podman's local storage; podman will try to pull it." >&2
+      echo "podman-docker: (scripts/container/build-image.sh builds a local stand-in for CDK's default images)" >&2
+    elif [[ -n "$platform" && "${platform%/v[0-9]*}" != "$have" ]]; then
+      echo "podman-docker: image $image is $have here, --platform asks for $platform: podman will try to pull that variant." >&2
+      echo "podman-docker: cargo-lambda cross-compiles with Zig on any platform: set CDK_CONTAINER_PLATFORM=$have, or bundling.platform." >&2
+    fi
   fi
   translated=("${out[@]}" "$@")
 }

@@ -22,26 +22,38 @@ dir="$repo/.cache/container"
 conf="$dir/containers.conf"
 wrapper="$dir/docker"
 translator="$repo/scripts/container/podman-docker.sh"
-packages=(podman runc)
+# netavark, aardvark-dns and iptables: podman's default network on bookworm
+# ("netavark: No such file or directory" without iptables). They are only
+# recommended, or picked among alternatives, so they are named here.
+packages=(podman runc netavark aardvark-dns iptables)
 
 log() { echo "setup-engine: $*" >&2; }
 
-missing=()
-for p in "${packages[@]}"; do
-  command -v "$p" >/dev/null || missing+=("$p")
-done
-if (( ${#missing[@]} )); then
-  command -v apt-get >/dev/null || { log "apt-get is required to install ${missing[*]}"; exit 1; }
-  sudo=()
+install_engine() {
+  command -v apt-get >/dev/null || { log "apt-get is required to install ${packages[*]}"; exit 1; }
+  local sudo=()
   [[ "$(id -u)" == 0 ]] || sudo=(sudo)
-  log "installing ${missing[*]}"
+  log "installing ${packages[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  if ! "${sudo[@]}" apt-get install -y -q --no-install-recommends "${packages[@]}" >&2; then
+  if ! "${sudo[@]}" apt-get install -y -q "${packages[@]}" >&2; then
     log "install failed, refreshing package lists"
     "${sudo[@]}" apt-get update -q >&2
-    "${sudo[@]}" apt-get install -y -q --no-install-recommends "${packages[@]}" >&2
+    "${sudo[@]}" apt-get install -y -q "${packages[@]}" >&2
   fi
-fi
+}
+
+package_installed() {
+  [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == "install ok installed" ]]
+}
+
+installed=0
+for p in "${packages[@]}"; do
+  if ! package_installed "$p"; then
+    install_engine
+    installed=1
+    break
+  fi
+done
 
 # Writes $2 to $1 only when it differs, so a second run changes nothing.
 write_if_changed() {
@@ -83,7 +95,17 @@ write_if_changed "$wrapper" "$wrapper_text"
 chmod 0755 "$wrapper"
 
 # Proves the engine answers with this configuration (no container is run).
-if ! CONTAINERS_CONF="$conf" podman --runtime runc info >/dev/null 2>"$dir/podman-info.err"; then
+# When it does not and nothing was installed yet, a part may be missing
+# (say, podman installed without its recommended network helpers): install
+# once and ask again.
+engine_answers() {
+  CONTAINERS_CONF="$conf" podman --runtime runc info >/dev/null 2>"$dir/podman-info.err"
+}
+if ! engine_answers && [[ $installed == 0 ]]; then
+  log "podman does not answer: $(head -n 1 "$dir/podman-info.err")"
+  install_engine
+fi
+if ! engine_answers; then
   log "podman does not work with $conf:"
   cat "$dir/podman-info.err" >&2
   exit 1

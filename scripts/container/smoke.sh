@@ -5,6 +5,7 @@
 #
 #   bash scripts/container/smoke.sh
 #
+#  0. the wrapper translates CDK's argv as it should (nothing runs);
 #  1. a container of the image runs (its default command, `cargo lambda`);
 #  2. `cargo lambda build --release` of __test__/fixtures/single (which needs
 #     ../mini_lambda, so the folder holding both is /asset-input and the
@@ -19,7 +20,9 @@
 #     with the same CARGO_HOME and no target dir (no download);
 #  4. CDK's own bundling code (aws-cdk-lib AssetStaging, cdk-staging.js) with
 #     BundlingFileAccess.BIND_MOUNT and VOLUME_COPY, when node_modules has
-#     aws-cdk-lib.
+#     aws-cdk-lib;
+#  5. this library's RustFunction with forceDockerBundling (x86_64 with
+#     BIND_MOUNT, ARM64 with VOLUME_COPY), when it is built (npm run build).
 #
 # Runs setup-engine.sh and build-image.sh first (both are cached). Builds in
 # a temporary copy of the fixtures. Ends with a summary of timings and a
@@ -268,6 +271,32 @@ if command -v node >/dev/null && [[ -d "$repo/node_modules/aws-cdk-lib" ]]; then
     bash -c '! "$1" volume ls --format "{{.Name}}" | grep -q "^asset\(Input\|Output\)"' _ "$docker"
 else
   log "4. skipped: CDK bundling needs node and node_modules/aws-cdk-lib (npm ci)"
+fi
+
+# --- 5. this library's own Docker bundling ---------------------------------------
+if command -v node >/dev/null && [[ -f "$repo/dist/index.js" ]] && compgen -G "$repo/*.node" >/dev/null; then
+  library_case() {
+    local arch="$1" access="$2" triple="$3"
+    shift 3
+    local base="$work/library-$arch-$access"
+    fresh_fixtures "$base/src" 0:0
+    log "5. RustFunction $arch, forceDockerBundling, $access${*:+ ($*)}"
+    start="$(now)"
+    local staged
+    # A cache home of its own: the library mounts <XDG_CACHE_HOME>/cdk-lambda-rust/cargo-home.
+    if staged="$(env "$@" CDK_DOCKER="$docker" XDG_CACHE_HOME="$base/xdg" node "$here/library-synth.js" "$base/src/single" "$base/cdk.out" "$arch" "$access")"; then
+      timings+=("RustFunction $arch $access: $(since "$start") s")
+      check "RustFunction $arch ($access) staged an ELF for $triple" is_elf_for "$staged/bootstrap" "$triple"
+    else
+      check "RustFunction $arch ($access) synthesizes" false
+    fi
+  }
+  library_case X86_64 BIND_MOUNT x86_64-unknown-linux-gnu
+  # The library asks for --platform linux/arm64 for ARM_64; the image is
+  # linux/amd64 only and Zig cross-compiles, so the wrapper replaces it.
+  library_case ARM_64 VOLUME_COPY aarch64-unknown-linux-gnu CDK_CONTAINER_PLATFORM=linux/amd64
+else
+  log "5. skipped: the library's Docker bundling needs node, dist/ and the native module (npm run build)"
 fi
 
 echo >&2
