@@ -93,7 +93,7 @@ drop_replaced() {
 # Imports the rootfs folder $2 (changes after it) under a temporary name,
 # runs the check command in it, and only then gives it the name $1: a
 # broken build never carries the name or the digest label.
-#   import_checked NAME ROOTFS CHECK_COMMAND_STRING --change ... 
+#   import_checked NAME ROOTFS CHECK_COMMAND --change ...
 import_checked() {
   local name="$1" root="$2" check_cmd="$3"
   shift 3
@@ -120,6 +120,12 @@ if ! command -v debootstrap >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >&2
   fi
 fi
+
+# What an interrupted build left: its temporary image, its scratch folders.
+for stale in $("${podman[@]}" images --format '{{ .Repository }}:{{ .Tag }}' --filter reference='localhost/cdk-lambda-rust-build' 2>/dev/null); do
+  "${podman[@]}" rmi "$stale" >/dev/null 2>&1 || true
+done
+rm -rf "$dir"/build.??????
 
 work="$(mktemp -d "$dir/build.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
