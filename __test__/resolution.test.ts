@@ -239,7 +239,7 @@ describe('errors through the construct carry their code and what to do', () => {
     expect(error.code).toBe('MANIFEST_INVALID');
     expect(error.message).toContain("believes it's in a workspace");
     expect(error.message).toContain(path.join(fixtures, 'non_member', 'Cargo.toml'));
-    expect(error.message).toContain("Add it to that workspace's `members`");
+    expect(error.message).toContain('Keep it out of that workspace with `exclude = ["stray"]`');
     expect(error.message).toContain('empty `[workspace]` table');
   });
 

@@ -17,6 +17,7 @@ pub mod entry;
 pub mod errors;
 pub mod fingerprint;
 pub mod freshness;
+pub mod manifests;
 pub mod metadata;
 pub mod metadata_cache;
 pub mod passed_env;
@@ -47,9 +48,17 @@ impl Core {
         Core { workspaces: Workspaces::new(reader, disk), builds: Builds::default() }
     }
 
-    /// The process's core: `cargo metadata`, cached in the package's cache folder.
+    /// The process's core: `cargo metadata` when cargo is on PATH (cargo is
+    /// the source of truth), else the manifests read directly (machines
+    /// without Rust: the same answers, see `manifests`); cached in the
+    /// package's cache folder.
     pub fn shared() -> &'static Core {
         static SHARED: OnceLock<Core> = OnceLock::new();
-        SHARED.get_or_init(|| Core::new(Box::new(CargoMetadata), DiskCache::default_location()))
+        SHARED.get_or_init(|| {
+            let has_cargo = toolchain::find_on_path("cargo", std::env::var_os("PATH").as_deref()).is_some();
+            let reader: Box<dyn MetadataReader> =
+                if has_cargo { Box::new(CargoMetadata) } else { Box::new(manifests::ManifestReader) };
+            Core::new(reader, DiskCache::default_location())
+        })
     }
 }
