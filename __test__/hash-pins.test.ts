@@ -12,6 +12,10 @@
  *   directories, version-control data and `.DS_Store` (v1 also skipped any
  *   folder named `target` and every dot-entry but `.cargo`, so edits there were
  *   never deployed). Every key changed once, for the format tag.
+ * - Docker bundling runs at the engine's own platform (no `platform` in the
+ *   JSON: the key no longer depends on the architecture's Docker platform)
+ *   and sets `XDG_CACHE_HOME` in the container (Zig's cache in the cargo
+ *   cache mount): the bundling JSON of every function changed once.
  */
 
 import * as path from 'node:path';
@@ -29,39 +33,39 @@ interface Pin {
 }
 
 const PINS: Record<string, Pin> = {
-  single: { props: { entry: path.join(fixtures, 'single') }, key: '2d681e4bdafbe78efd40bfbb8ad3aa9d87d92c2b4f50511be2af332bf8510505.zip' },
+  single: { props: { entry: path.join(fixtures, 'single') }, key: '8f61c603aaed5d7f54208caa3aaccb3a219d3895d6166dbb3693a705d995720e.zip' },
   singleArm: {
     props: { entry: path.join(fixtures, 'single'), architecture: lambda.Architecture.ARM_64 },
-    key: '012e06600aa8f187f03b284da6c3e0eb3b7b83a7a09ce0eef412940750072faf.zip',
+    key: 'efaac3fe276b334d0820b0311fd57c90c96fe33411c4fa22b13b1eaea6e784bd.zip',
   },
   singleAl2: {
     props: { entry: path.join(fixtures, 'single'), runtime: lambda.Runtime.PROVIDED_AL2 },
-    key: '2d681e4bdafbe78efd40bfbb8ad3aa9d87d92c2b4f50511be2af332bf8510505.zip',
+    key: '8f61c603aaed5d7f54208caa3aaccb3a219d3895d6166dbb3693a705d995720e.zip',
   },
   alpha: {
     props: { entry: path.join(fixtures, 'workspace'), binaryName: 'alpha' },
-    key: 'f326c75351c260bd008a6490c4594b74672f22b629404522a7459371772caef5.zip',
+    key: '6d11b683879609f30ff212d99d1893d5a9a49dcf807734b9dd51c366bd38aaab.zip',
   },
   beta: {
     props: { entry: path.join(fixtures, 'workspace'), binaryName: 'beta' },
-    key: '9496e85cc90caad7d05093b24172fac71ae1a6f97baa37ec8e6d28f7bb1dd78b.zip',
+    key: '896f3ffa6090a3434e1f0aebbcbbbd9153007189187f9ebca285efa6788de899.zip',
   },
   multiFirst: {
     props: { entry: path.join(fixtures, 'multi_bin'), binaryName: 'first' },
-    key: '0818cc868b1dcf7337fcb16790cc85ac9bba8e8cf354ed03847b34a1faf6cb9f.zip',
+    key: '3bedfa35f156ba01b53f272522b37eae6229fb24c2a0f43e2dbe5f578748669a.zip',
   },
   multiThird: {
     props: { entry: path.join(fixtures, 'multi_bin'), binaryName: 'third' },
-    key: '9913b371b69d562bc9dc16d876b2ba6896ab7ed1df520a117b84eef38a8f1974.zip',
+    key: '66399344624774b891a215c116efcc490a60607c7cdc10715915dd3b00ec69ce.zip',
   },
-  rooted: { props: { entry: path.join(fixtures, 'rooted') }, key: 'b5dc927df47efb73f580361e2ac890bf452855744ec902d0b03a756867b976dd.zip' },
+  rooted: { props: { entry: path.join(fixtures, 'rooted') }, key: '9aa06432804d8bce5f730eb31cc88a8869a1f7a1df8f132c930dbc1df31c2523.zip' },
   rootedMember: {
     props: { entry: path.join(fixtures, 'rooted'), binaryName: 'rooted-member' },
-    key: '054fb0fabfd0ee2ef4cbfe2da3c2a09eff0f5cd3370d2e6458ed49b063372caf.zip',
+    key: '58adc2f5b00fec123a6b9f21845e333295f836c6450c32d1efc58342c9896339.zip',
   },
   defaultEntry: {
     props: { entry: path.join(fixtures, 'default_entry', 'my-construct.my_function') },
-    key: '0e475c540a7e080288ce44ca2513e14ce11c6be2a317330ef7f0bed84104d503.zip',
+    key: '5a62440c38a78beacb7dfadc256d0e19ad1fd970377aadf7e154ba0cd452aba6.zip',
   },
   options: {
     props: {
@@ -74,7 +78,7 @@ const PINS: Record<string, Pin> = {
         buildScope: rust.BuildScope.FUNCTION,
       },
     },
-    key: '3c93b08e0d31d3bd11600eb82bbb12675f0cbf544caf7134e1592fba6a7d25b4.zip',
+    key: 'c015ab1c1ee5f4aeb922c00e7f308d88446524795d561c297099c2a9f560f38d.zip',
   },
   docker: {
     props: {
@@ -91,11 +95,11 @@ const PINS: Record<string, Pin> = {
         },
       },
     },
-    key: '9eabb93b6169c43585f071fe70b82724a57c97cf247a47283dc1604672f0aa96.zip',
+    key: 'a4620ca97d19c95af69e0064750bb37e5ce488ce581a0a1c378a1b56c13b185b.zip',
   },
   cross: {
     props: { entry: path.join(fixtures, 'single'), bundling: { packageManagerType: rust.PackageManagerType.CROSS } },
-    key: '916d464d8c85021fc6953bc159405f0be47f36110a66c747bc7cdfd3c8f2f7cc.zip',
+    key: '3e7d5a9fdd1bd96646adbcfe0eb0ac8dc19429b5caccf5eef8e1c841c9655f43.zip',
   },
 };
 

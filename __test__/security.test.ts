@@ -118,7 +118,7 @@ function forgeEntry(
 /**
  * A `docker` that records each call's argv (and, for a bundling run, the
  * mode and contents of a mounted `passEnvironment` file as "the container"
- * would see them) and leaves a placeholder `bootstrap` as the output.
+ * would see them) and leaves a minimal x86_64 ELF as the `bootstrap`.
  */
 function recordingDocker(): { executable: string; runs: () => { args: string[]; file: { mode: string; text: string } | null }[] } {
   const dir = tempDir('sec-docker');
@@ -134,7 +134,12 @@ if (args[0] === "run") {
   const env = at(":/cdk-lambda-rust-env:");
   if (env) { const f = env.split(":")[0] + "/env"; const st = fs.statSync(f); file = { mode: (st.mode & 0o777).toString(8), text: fs.readFileSync(f, "utf8") }; }
   const out = at(":/asset-output:");
-  if (out) fs.writeFileSync(out.split(":")[0] + "/bootstrap", "placeholder", { mode: 0o755 });
+  // A minimal static x86_64 ELF header: what the checks of Docker-built bootstraps accept.
+  const elf = Buffer.alloc(64);
+  elf.write("\\x7fELF", 0, "latin1"); elf[4] = 2; elf[5] = 1; elf[6] = 1;
+  elf.writeUInt16LE(2, 16); elf.writeUInt16LE(62, 18); elf.writeUInt32LE(1, 20);
+  elf.writeUInt16LE(64, 52); elf.writeUInt16LE(56, 54); elf.writeUInt16LE(64, 58);
+  if (out) fs.writeFileSync(out.split(":")[0] + "/bootstrap", elf, { mode: 0o755 });
 }
 fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ args, file }) + "\\n");
 `,

@@ -31,6 +31,9 @@ const CONTAINER_CARGO_HOME = '/cargo-home';
  */
 const CONTAINER_SCRATCH_CARGO_HOME = '/tmp/cdk-lambda-rust-cargo-home';
 
+/** XDG_CACHE_HOME in a container without a cache mount. */
+const CONTAINER_SCRATCH_XDG_CACHE = '/tmp/cdk-lambda-rust-cache';
+
 export interface BundlingProps extends BundlingOptions {
   /** The function's crate, as the core resolved it. */
   readonly resolved: native.ResolvedFunction;
@@ -63,7 +66,7 @@ export class Bundling implements CdkBundlingOptions {
    * it does not when the asset is already in `cdk.out` (sources unchanged)
    * or when bundling is skipped for the stack.
    */
-  public static prepare(props: BundlingProps): { code: lambda.AssetCode; bundlingRan: () => boolean } {
+  public static prepare(props: BundlingProps): { code: lambda.AssetCode; bundlingRan: () => boolean; dockerRan: () => boolean } {
     const bundling = new Bundling(props);
     const { assetHashType, assetHash } = Bundling.assetHashFor(props);
     // The source folder is what Docker bundling mounts at /asset-input: the
@@ -74,7 +77,7 @@ export class Bundling implements CdkBundlingOptions {
       assetHash,
       bundling,
     });
-    return { code, bundlingRan: () => bundling.local.ran };
+    return { code, bundlingRan: () => bundling.local.ran, dockerRan: () => bundling.local.dockerRan };
   }
 
   /** The asset hash type and value CDK gets for `props`. */
@@ -104,7 +107,7 @@ export class Bundling implements CdkBundlingOptions {
   public readonly user?: string;
   public readonly securityOpt?: string;
   public readonly network?: string;
-  public readonly platform: string;
+  public readonly platform?: string;
   public readonly bundlingFileAccess?: BundlingFileAccess;
   public readonly local: LocalBundler;
 
@@ -115,7 +118,10 @@ export class Bundling implements CdkBundlingOptions {
     this.command = props.command ?? dockerCommand(props, build);
     // CARGO_HOME last: the build in the container must use the cache mount
     // (or a writable scratch folder), whatever the host's value was.
-    this.environment = { ...props.environment, CARGO_HOME: folders.cargoHome };
+    // XDG_CACHE_HOME (Zig's and cargo-zigbuild's caches) first, so users can
+    // move it: the container runs as the host user, whose home the image may
+    // not have, and a kept cache saves Zig's rebuild of its libc stubs.
+    this.environment = { XDG_CACHE_HOME: folders.xdgCache, ...props.environment, CARGO_HOME: folders.cargoHome };
     this.volumes = [...folders.volumes, ...(props.volumes ?? [])];
     this.volumesFrom = props.volumesFrom;
     this.workingDirectory = props.workingDirectory;
@@ -123,7 +129,10 @@ export class Bundling implements CdkBundlingOptions {
     this.user = props.user;
     this.securityOpt = props.securityOpt;
     this.network = props.network;
-    this.platform = props.platform ?? props.architecture.dockerPlatform;
+    // No default: the engine runs its own platform, and the image
+    // cross-compiles (an --platform linux/arm64 on an x86_64 host would mean
+    // emulation, or an image that does not exist for it).
+    this.platform = props.platform;
     this.bundlingFileAccess = props.bundlingFileAccess;
     this.local = new LocalBundler(props, build, this.image, folders);
   }
@@ -163,6 +172,8 @@ function dockerCommand(props: BundlingProps, build: native.BuildOptions): string
 interface DockerFolders {
   /** CARGO_HOME inside the container. */
   readonly cargoHome: string;
+  /** XDG_CACHE_HOME inside the container. */
+  readonly xdgCache: string;
   /** The cargo cache: the folder checked from (`base`) and the folder mounted (`dir`). */
   readonly cargoCache?: { readonly base: string; readonly dir: string };
   /** The folder holding the `passEnvironment` file. */
@@ -209,7 +220,8 @@ function dockerFolders(props: BundlingProps): DockerFolders {
     passedEnvironment = { dir: privateTempPath('cdk-lambda-rust-env'), names: [...names] };
     volumes.push(hiddenVolume(passedEnvironment.dir, native.passedEnvironmentContainerDir(), '<passed environment>'));
   }
-  return { cargoHome, cargoCache, passedEnvironment, volumes };
+  const xdgCache = cargoCache ? `${CONTAINER_CARGO_HOME}/.cache` : CONTAINER_SCRATCH_XDG_CACHE;
+  return { cargoHome, xdgCache, cargoCache, passedEnvironment, volumes };
 }
 
 /** Folders holding passed environment values, removed when the process exits. */
@@ -244,7 +256,13 @@ class LocalBundler implements ILocalBundling {
     return this.#ran;
   }
 
+  /** Whether `tryBundle` handed the build to Docker. */
+  public get dockerRan(): boolean {
+    return this.#dockerRan;
+  }
+
   #ran = false;
+  #dockerRan = false;
 
   public tryBundle(outputDir: string): boolean {
     this.#ran = true;
@@ -255,6 +273,7 @@ class LocalBundler implements ILocalBundling {
       const tool = native.localBuildTool(label, this.#build, this.#props.forceDockerBundling ?? false, this.#image.image);
       if (!tool) {
         this.prepareDocker();
+        this.#dockerRan = true;
         return false;
       }
       const workspaceRoot = this.#props.resolved.workspaceRoot;

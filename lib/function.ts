@@ -1,5 +1,7 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Stack } from 'aws-cdk-lib';
+import { type AssetStaging, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { Bundling } from './bundling';
@@ -80,10 +82,32 @@ export class RustFunction extends lambda.Function {
     });
     this.packageName = resolved.packageName;
     this.binaryName = resolved.binaryName;
+    // Docker bundling ran inside `super` (CDK bundles while the asset is
+    // created): check what the container left, as local bundling checks
+    // its binary, before anything is deployable.
+    if (asset.dockerRan()) verifyDockerOutput(this, architecture, runtime);
     // The built/reused lines come from bundling; this is the third outcome.
     if (!asset.bundlingRan() && Stack.of(this).bundlingRequired) {
       native.noteUnchanged(label);
     }
+  }
+}
+
+/**
+ * Checks the `bootstrap` Docker bundling staged (ELF machine, glibc needs),
+ * with the codes local bundling uses; a bad one is removed from `cdk.out`
+ * (a later synth would otherwise find it and skip bundling) and thrown.
+ */
+function verifyDockerOutput(fn: lambda.Function, architecture: lambda.Architecture, runtime: lambda.Runtime): void {
+  const staging = fn.node.tryFindChild('Code')?.node.tryFindChild('Stage') as AssetStaging | undefined;
+  if (!staging) return;
+  const staged = staging.absoluteStagedPath;
+  const bootstrap = fs.statSync(staged).isDirectory() ? path.join(staged, 'bootstrap') : staged;
+  try {
+    native.verifyBootstrap(bootstrap, native.architectureOf(architecture), runtime.name);
+  } catch (e) {
+    fs.rmSync(staged, { recursive: true, force: true });
+    throw e;
   }
 }
 

@@ -161,9 +161,12 @@ export interface BundlingOptions extends DockerRunOptions {
   readonly commandHooks?: ICommandHooks;
 
   /**
-   * Docker bundling: the platform the container runs as.
-   * @default - the function's `architecture.dockerPlatform` (`linux/amd64`
-   * or `linux/arm64`). The binary's target always follows `architecture`.
+   * Docker bundling: the platform the container runs as (`docker run
+   * --platform`). The binary's target always follows `architecture`: the
+   * image cross-compiles with Zig, so it needs no emulation.
+   * @default - the engine's own (the host's) platform: an ARM64 function
+   * builds on an x86_64 host natively, and the asset hash does not depend on
+   * the host
    */
   readonly platform?: string;
 

@@ -20,7 +20,11 @@ import { tempDir } from './synth';
 
 export type { ChildSynth };
 
-/** The text every recorded `docker run` leaves as `bootstrap`. */
+/**
+ * The text every recorded `docker run` leaves in its `bootstrap`, after a
+ * minimal static ELF header for the `--target` of the build (so the checks
+ * Docker-built bootstraps get pass: machine right, no glibc needs).
+ */
 export const PLACEHOLDER_BOOTSTRAP = 'placeholder bootstrap written by the docker recorder\n';
 
 export interface Recorder {
@@ -72,9 +76,21 @@ export function dockerRecorder(opts: DockerRecorderOptions = {}): DockerRecorder
   const js = `
 const BOOTSTRAP = ${JSON.stringify(PLACEHOLDER_BOOTSTRAP)};
 const RUN_EXIT = ${opts.runExitCode ?? 0};
+function elfHeader() {
+  // EM_AARCH64 for an aarch64 --target, else EM_X86_64; ELF64 LE, ET_EXEC, no program or section headers.
+  const target = args[args.indexOf('--target') + 1] || '';
+  const b = Buffer.alloc(64);
+  b.write('\\x7fELF', 0, 'latin1');
+  b[4] = 2; b[5] = 1; b[6] = 1;
+  b.writeUInt16LE(2, 16);
+  b.writeUInt16LE(target.startsWith('aarch64') ? 183 : 62, 18);
+  b.writeUInt32LE(1, 20);
+  b.writeUInt16LE(64, 52); b.writeUInt16LE(56, 54); b.writeUInt16LE(64, 58);
+  return b;
+}
 function place(folder) {
   fs.mkdirSync(folder, { recursive: true });
-  fs.writeFileSync(path.join(folder, 'bootstrap'), BOOTSTRAP, { mode: 0o755 });
+  fs.writeFileSync(path.join(folder, 'bootstrap'), Buffer.concat([elfHeader(), Buffer.from(BOOTSTRAP)]), { mode: 0o755 });
 }
 if (args[0] === 'run' && args.includes('--rm')) {
   // Bind mount: -v <host>:/asset-output:[z,]delegated

@@ -80,8 +80,9 @@ describe('Docker bundling, as CDK gets it', () => {
   test('the default image, platform, cache mount and command', () => {
     const b = bundling();
     expect(b.image.image).toBe(DEFAULT_DOCKER_IMAGE);
-    expect(b.platform).toBe('linux/arm64');
-    expect(b.environment).toEqual({ CARGO_HOME: '/cargo-home' });
+    // No platform: the engine's own; the image cross-compiles to the function's target.
+    expect(b.platform).toBeUndefined();
+    expect(b.environment).toEqual({ XDG_CACHE_HOME: '/cargo-home/.cache', CARGO_HOME: '/cargo-home' });
     expect(b.volumes).toEqual([
       expect.objectContaining({ hostPath: '/home/someone/.cache/cdk-lambda-rust/cargo-home', containerPath: '/cargo-home' }),
     ]);
@@ -154,7 +155,7 @@ describe('Docker bundling, as CDK gets it', () => {
       workingDirectory: '/w',
       entrypoint: ['/bin/sh'],
       platform: 'linux/amd64',
-      environment: { K: 'v', CARGO_HOME: '/cargo-home' },
+      environment: { XDG_CACHE_HOME: '/cargo-home/.cache', K: 'v', CARGO_HOME: '/cargo-home' },
       bundlingFileAccess: BundlingFileAccess.VOLUME_COPY,
     });
     expect(b.image.image).toBe('example/builder:1');
@@ -172,7 +173,7 @@ describe('passEnvironment', () => {
     ]);
     expect(b.command[2].split('\n')[0]).toBe('set -a; . /cdk-lambda-rust-env/env; set +a');
     expect(JSON.stringify(hashedJson(b))).not.toContain('TOKEN');
-    expect(b.environment).toEqual({ CARGO_HOME: '/cargo-home' });
+    expect(b.environment).toEqual({ XDG_CACHE_HOME: '/cargo-home/.cache', CARGO_HOME: '/cargo-home' });
   });
 
   test('without it, nothing changes', () => {
@@ -188,7 +189,7 @@ describe('what CDK folds into the asset hash', () => {
     expect(JSON.stringify(json)).not.toContain('/home/someone');
     expect(json.local).toEqual({ localBundler: 'cdk-lambda-rust' });
     expect(json.volumes).toEqual([{ hostPath: '<cargo cache>', containerPath: '/cargo-home' }]);
-    expect(Object.keys(json).sort()).toEqual(['command', 'environment', 'image', 'local', 'platform', 'volumes']);
+    expect(Object.keys(json).sort()).toEqual(['command', 'environment', 'image', 'local', 'volumes']);
   });
 
   test('forceDockerBundling is recorded only when set', () => {
