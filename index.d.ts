@@ -15,6 +15,14 @@ export declare enum Architecture {
   Arm64 = 'arm64',
 }
 
+/** What a build makes (`Artifact`'s values). */
+export declare enum Artifact {
+  /** A function's `bootstrap`. */
+  Function = 'function',
+  /** A Lambda extension, at `extensions/<binary>` in a layer. */
+  Extension = 'extension',
+}
+
 /** How a function is built. */
 export interface BuildOptions {
   architecture: Architecture
@@ -27,6 +35,8 @@ export interface BuildOptions {
   buildScope?: BuildScope
   extraBuildArgs?: Array<string>
   environment?: Record<string, string>
+  /** Default: a function. */
+  artifact?: Artifact
 }
 
 /** What bundling did for a function. */

@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Architecture = nativeBinding.Architecture
+module.exports.Artifact = nativeBinding.Artifact
 module.exports.BuildOutcome = nativeBinding.BuildOutcome
 module.exports.BuildScope = nativeBinding.BuildScope
 module.exports.BuildTool = nativeBinding.BuildTool

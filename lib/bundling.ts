@@ -41,6 +41,8 @@ export interface BundlingProps extends BundlingOptions {
   readonly runtime: lambda.Runtime;
   /** How progress lines name the function: its construct path and architecture. */
   readonly label: string;
+  /** What the build makes. @default a function's `bootstrap` */
+  readonly artifact?: native.Artifact;
 }
 
 /**
@@ -147,6 +149,7 @@ function buildOptions(props: BundlingProps): native.BuildOptions {
     buildScope: native.buildScopeOf(props.buildScope),
     extraBuildArgs: props.extraBuildArgs,
     environment: props.environment,
+    artifact: props.artifact,
   };
 }
 

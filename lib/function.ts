@@ -1,11 +1,10 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type AssetStaging, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { Bundling } from './bundling';
+import { refuseForeignProps } from './migration';
 import * as native from './native';
+import { findDefiningFile, verifyDockerOutput } from './shared';
 import type { BundlingOptions } from './types';
 
 /**
@@ -51,6 +50,7 @@ export class RustFunction extends lambda.Function {
   public readonly binaryName: string;
 
   constructor(scope: Construct, id: string, props: RustFunctionProps = {}) {
+    refuseForeignProps(props);
     const runtime = props.runtime ?? lambda.Runtime.PROVIDED_AL2023;
     if (runtime.family !== lambda.RuntimeFamily.OTHER) {
       throw native.invalidOption(`RustFunction needs an OS-only runtime such as lambda.Runtime.PROVIDED_AL2023, got ${runtime.name}.`);
@@ -66,7 +66,7 @@ export class RustFunction extends lambda.Function {
     // may build the same binary.
     const label = `${scope.node.path ? `${scope.node.path}/` : ''}${id} (${architecture.name})`;
     const resolved = native.resolveFunction({
-      definingFile: findDefiningFile(),
+      definingFile: findDefiningFile('RustFunction'),
       id,
       entry: props.entry,
       binaryName: props.binaryName,
@@ -85,51 +85,10 @@ export class RustFunction extends lambda.Function {
     // Docker bundling ran inside `super` (CDK bundles while the asset is
     // created): check what the container left, as local bundling checks
     // its binary, before anything is deployable.
-    if (asset.dockerRan()) verifyDockerOutput(this, architecture, runtime);
+    if (asset.dockerRan()) verifyDockerOutput(this, 'bootstrap', architecture, runtime);
     // The built/reused lines come from bundling; this is the third outcome.
     if (!asset.bundlingRan() && Stack.of(this).bundlingRequired) {
       native.noteUnchanged(label);
     }
   }
-}
-
-/**
- * Checks the `bootstrap` Docker bundling staged (ELF machine, glibc needs),
- * with the codes local bundling uses; a bad one is removed from `cdk.out`
- * (a later synth would otherwise find it and skip bundling) and thrown.
- */
-function verifyDockerOutput(fn: lambda.Function, architecture: lambda.Architecture, runtime: lambda.Runtime): void {
-  const staging = fn.node.tryFindChild('Code')?.node.tryFindChild('Stage') as AssetStaging | undefined;
-  if (!staging) return;
-  const staged = staging.absoluteStagedPath;
-  const bootstrap = fs.statSync(staged).isDirectory() ? path.join(staged, 'bootstrap') : staged;
-  try {
-    native.verifyBootstrap(bootstrap, native.architectureOf(architecture), runtime.name);
-  } catch (e) {
-    fs.rmSync(staged, { recursive: true, force: true });
-    throw e;
-  }
-}
-
-/**
- * The file whose code called `new RustFunction(...)`: the frame after the
- * constructor in the call stack (a subclass's constructor, if any, counts as
- * the caller, as in aws-lambda-nodejs).
- */
-function findDefiningFile(): string | undefined {
-  const original = Error.prepareStackTrace;
-  let sites: NodeJS.CallSite[] = [];
-  try {
-    Error.prepareStackTrace = (_, stack) => stack;
-    const holder: { stack?: unknown } = {};
-    Error.captureStackTrace(holder);
-    sites = (holder.stack as NodeJS.CallSite[]) ?? [];
-  } finally {
-    Error.prepareStackTrace = original;
-  }
-  const index = sites.findIndex((site) => site.getFunctionName() === 'RustFunction');
-  const caller = index >= 0 ? sites[index + 1] : undefined;
-  const file = caller?.getFileName() ?? undefined;
-  if (!file) return undefined;
-  return file.startsWith('file://') ? fileURLToPath(file) : file;
 }

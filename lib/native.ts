@@ -11,6 +11,8 @@ export type ResolvedFunction = addon.ResolvedFunction;
 export type BuildOptions = addon.BuildOptions;
 export type BundleResult = addon.BundleResult;
 export const BuildOutcome = addon.BuildOutcome;
+export const Artifact = addon.Artifact;
+export type Artifact = addon.Artifact;
 
 export const {
   resolveFunction,

@@ -46,7 +46,7 @@ pub fn fingerprint_function(resolved: ResolvedFunction, build: BuildOptions) -> 
         let requested = build.requested_tool();
         let label = requested.map_or("auto", |t| t.name());
         // The configuration's tool does not enter the hash: the label stands for it.
-        let config = build.config(requested.unwrap_or(core::config::BuildTool::CargoLambda));
+        let config = build.config(requested.unwrap_or(core::config::BuildTool::CargoLambda))?;
         core::asset_hash::function_asset_hash(
             &Core::shared().workspaces,
             Path::new(&resolved.package_manifest_path),
@@ -95,7 +95,7 @@ pub fn bundle_function(
             binary: resolved.binary_name.clone(),
             arch: build.architecture.into(),
             runtime: build.runtime.clone(),
-            config: build.config(tool),
+            config: build.config(tool)?,
             scope: build.build_scope.map(Into::into).unwrap_or_default(),
             output_dir: PathBuf::from(&options.output_dir),
             before_bundling: options.before_bundling.unwrap_or_default(),
@@ -134,7 +134,7 @@ pub fn docker_bundling_command(
 ) -> Result<Vec<String>> {
     guarded(|| {
         // Docker bundling runs cargo-lambda unless another tool was asked for.
-        let config = build.config(build.requested_tool().unwrap_or(core::config::BuildTool::CargoLambda));
+        let config = build.config(build.requested_tool().unwrap_or(core::config::BuildTool::CargoLambda))?;
         core::docker::docker_command(&core::docker::ContainerBuild {
             workspace_in_source: &workspace_in_source(&resolved),
             package: &resolved.package_name,

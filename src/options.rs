@@ -39,6 +39,18 @@ pub enum BuildScope {
     Function,
 }
 
+/// What a build makes (`Artifact`'s values).
+#[napi(string_enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Artifact {
+    /// A function's `bootstrap`.
+    #[napi(value = "function")]
+    Function,
+    /// A Lambda extension, at `extensions/<binary>` in a layer.
+    #[napi(value = "extension")]
+    Extension,
+}
+
 /// What bundling did for a function.
 #[napi(string_enum)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +110,8 @@ pub struct BuildOptions {
     pub build_scope: Option<BuildScope>,
     pub extra_build_args: Option<Vec<String>>,
     pub environment: Option<HashMap<String, String>>,
+    /// Default: a function.
+    pub artifact: Option<Artifact>,
 }
 
 /// A local build of one function.
@@ -187,16 +201,18 @@ pub fn sorted(env: &Option<HashMap<String, String>>) -> Vec<(String, String)> {
 }
 
 impl BuildOptions {
-    /// The core's configuration, built with `tool`.
-    pub fn config(&self, tool: core::config::BuildTool) -> core::config::BuildConfig {
-        let arch: core::target::Arch = self.architecture.into();
-        core::config::BuildConfig {
-            triple: arch.triple().to_string(),
-            profile: self.profile.clone().unwrap_or_else(|| "release".into()),
-            tool,
+    /// The core's configuration, built with `tool` (see `BuildConfig::resolve`).
+    pub fn config(&self, tool: core::config::BuildTool) -> core::Result<core::config::BuildConfig> {
+        let request = core::config::BuildRequest {
+            profile: self.profile.clone(),
             extra_build_args: self.extra_build_args.clone().unwrap_or_default(),
             environment: sorted(&self.environment),
-        }
+            artifact: match self.artifact {
+                Some(Artifact::Extension) => core::config::Artifact::Extension,
+                _ => core::config::Artifact::Function,
+            },
+        };
+        core::config::BuildConfig::resolve(self.architecture.into(), &self.runtime, tool, &request)
     }
 
     pub fn requested_tool(&self) -> Option<core::config::BuildTool> {

@@ -23,11 +23,18 @@ const DEFLATE_LEVEL: i64 = 6;
 /// Writes `out_zip` holding `bootstrap` (the binary, mode 0755) first, then the
 /// regular files under `extra_dir`, sorted bytewise by their `/`-separated path.
 pub fn write_bootstrap_zip(binary: &Path, extra_dir: Option<&Path>, out_zip: &Path) -> Result<()> {
+    write_asset_zip(binary, "bootstrap", extra_dir, out_zip)
+}
+
+/// Writes `out_zip` holding the binary as `entry` (mode 0755) first, then the
+/// regular files under `extra_dir` (other than `entry`), sorted bytewise by
+/// their `/`-separated path.
+pub fn write_asset_zip(binary: &Path, entry: &str, extra_dir: Option<&Path>, out_zip: &Path) -> Result<()> {
     // Open and list every input before the temp file exists: input errors then
     // leave nothing behind, and a zip staged inside extra_dir never lists itself.
     let mut bootstrap = File::open(binary).map_err(|e| failed("read the built binary", binary, e))?;
     let extras = match extra_dir {
-        Some(dir) => list_extra_files(dir)?,
+        Some(dir) => list_extra_files(dir, entry)?,
         None => Vec::new(),
     };
     write_atomically(out_zip, 0o644, |file| {
@@ -44,7 +51,7 @@ pub fn write_bootstrap_zip(binary: &Path, extra_dir: Option<&Path>, out_zip: &Pa
             zip.start_file(name, options).map_err(|e| failed("write", out_zip, e))?;
             io::copy(source, zip).map(drop).map_err(|e| failed(&format!("add `{}` to", path.display()), out_zip, e))
         };
-        add(&mut zip, "bootstrap", 0o755, &mut bootstrap, binary)?;
+        add(&mut zip, entry, 0o755, &mut bootstrap, binary)?;
         for extra in &extras {
             let mut source = File::open(&extra.path).map_err(|e| failed("read", &extra.path, e))?;
             add(&mut zip, &extra.name, extra.mode, &mut source, &extra.path)?;
@@ -102,9 +109,9 @@ struct ExtraFile {
     mode: u32,
 }
 
-/// Regular files under `root` (symlinks to files count; symlinks to folders
-/// are not followed, so a link cycle cannot hang us), sorted by name.
-fn list_extra_files(root: &Path) -> Result<Vec<ExtraFile>> {
+/// Regular files under `root` but `entry` (symlinks to files count; symlinks
+/// to folders are not followed, so a link cycle cannot hang us), sorted by name.
+fn list_extra_files(root: &Path, binary_entry: &str) -> Result<Vec<ExtraFile>> {
     let mut files = Vec::new();
     let mut pending = vec![(root.to_path_buf(), String::new())];
     while let Some((dir, prefix)) = pending.pop() {
@@ -116,12 +123,10 @@ fn list_extra_files(root: &Path) -> Result<Vec<ExtraFile>> {
                 return Err(failed("add", &path, "zip entry names must be valid UTF-8"));
             };
             let name = format!("{prefix}{file_name}");
-            // `bootstrap` comes from the binary; the zip and its temp files are our own output.
-            if prefix.is_empty()
-                && (name == "bootstrap"
-                    || name == BOOTSTRAP_ZIP
-                    || name.starts_with(&atomic::temp_prefix(BOOTSTRAP_ZIP)))
-            {
+            // `entry` comes from the binary; the zip and its temp files are our own output.
+            let ours =
+                prefix.is_empty() && (name == BOOTSTRAP_ZIP || name.starts_with(&atomic::temp_prefix(BOOTSTRAP_ZIP)));
+            if name == binary_entry || ours {
                 continue;
             }
             let kind = entry.file_type().map_err(|e| failed("inspect", &path, e))?;

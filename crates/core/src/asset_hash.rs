@@ -25,7 +25,6 @@ pub fn function_asset_hash(
     let ws = workspaces.load(package_manifest, &config.environment)?;
     // Options a build would reject fail here, at synth, before any cargo run.
     crate::build_options::check_profile(&ws.root_manifest(), &config.profile)?;
-    crate::build_options::check_extra_args(&config.extra_build_args)?;
     let package = ws.member_by_manifest(package_manifest).ok_or_else(|| Error::NotAMember {
         package: package_manifest.display().to_string(),
         workspace_root: ws.workspace_root.clone(),

@@ -129,7 +129,8 @@ pub fn bundle(workspaces: &Workspaces, builds: &Builds, req: &BundleRequest) -> 
         Some(req.output_dir.as_path())
     };
     let asset_path = req.output_dir.join(artifact::BOOTSTRAP_ZIP);
-    artifact::write_bootstrap_zip(&binary_path, extras, &asset_path)?;
+    let entry = crate::command::asset_entry(&req.config, &req.binary);
+    artifact::write_asset_zip(&binary_path, &entry, extras, &asset_path)?;
     if extras.is_some() {
         remove_all_but(&req.output_dir, &asset_path)?;
     }
@@ -151,13 +152,12 @@ fn ensure_built(workspaces: &Workspaces, builds: &Builds, req: &BundleRequest) -
             return Ok(BuildOutcome::Reused);
         }
     }
-    check_target_installed(&req.config.triple, &req.workspace_root, &req.config.environment)?;
+    check_target_installed(req.config.rust_triple(), &req.workspace_root, &req.config.environment)?;
     let own = vec![(req.package.clone(), req.binary.clone())];
-    let planned = if req.scope == BuildScope::Workspace && !builds.knows(&key) {
-        plan_shared_build(&ws, &req.package, &req.binary)
-    } else {
-        own.clone()
-    };
+    // Extensions are built one by one (`--extension` applies to the whole invocation).
+    let shared = req.scope == BuildScope::Workspace && req.config.artifact == crate::config::Artifact::Function;
+    let planned =
+        if shared && !builds.knows(&key) { plan_shared_build(&ws, &req.package, &req.binary) } else { own.clone() };
     // Digests taken before the build: the sources it compiles.
     let mut digests: HashMap<String, String> = HashMap::new();
     for (package, _) in &planned {

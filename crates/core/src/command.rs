@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{BuildConfig, BuildTool};
+use crate::config::{Artifact, BuildConfig, BuildTool};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildCommand {
@@ -64,9 +64,12 @@ pub fn build_command(
     args.push("--manifest-path".into());
     args.push(workspace_root.join("Cargo.toml").to_string_lossy().into_owned());
     if config.tool == BuildTool::CargoLambda {
-        // cargo-lambda moves each binary to `<lambda-dir>/<bin>/bootstrap`;
-        // the default folder is shared by all targets, so give each
-        // target and profile its own.
+        // cargo-lambda moves each binary to `<lambda-dir>/<bin>/bootstrap`
+        // (an extension to `<lambda-dir>/extensions/<bin>`); the default
+        // folder is shared by all targets, so give each target and profile its own.
+        if config.artifact == Artifact::Extension {
+            args.push("--extension".into());
+        }
         args.push("--lambda-dir".into());
         args.push(lambda_dir(target_directory, config).to_string_lossy().into_owned());
     }
@@ -113,10 +116,23 @@ fn lambda_dir(target_directory: &Path, config: &BuildConfig) -> PathBuf {
 /// Where the build tool leaves `bin`.
 pub fn tool_output_path(target_directory: &Path, config: &BuildConfig, bin: &str) -> PathBuf {
     match config.tool {
-        BuildTool::CargoLambda => lambda_dir(target_directory, config).join(bin).join("bootstrap"),
+        BuildTool::CargoLambda => match config.artifact {
+            Artifact::Function => lambda_dir(target_directory, config).join(bin).join("bootstrap"),
+            Artifact::Extension => lambda_dir(target_directory, config).join("extensions").join(bin),
+        },
         BuildTool::CargoZigbuild | BuildTool::Cross => {
-            artifact_dir(target_directory, &config.triple, &config.profile).join(bin)
+            artifact_dir(target_directory, config.rust_triple(), &config.profile).join(bin)
         }
+    }
+}
+
+/// The path of `bin` inside the asset: `bootstrap` for a function, and
+/// `extensions/<bin>` for an extension (the layer is unpacked in `/opt`, and
+/// Lambda starts every executable in `/opt/extensions`).
+pub fn asset_entry(config: &BuildConfig, bin: &str) -> String {
+    match config.artifact {
+        Artifact::Function => "bootstrap".into(),
+        Artifact::Extension => format!("extensions/{bin}"),
     }
 }
 
@@ -138,6 +154,7 @@ mod tests {
             tool: pm,
             extra_build_args: vec!["--features".into(), "a b".into()],
             environment: vec![("K".into(), "$(touch x)".into())],
+            artifact: Default::default(),
         }
     }
 

@@ -42,6 +42,13 @@ mkdir -p /asset-output
 cp "$binary" /asset-output/bootstrap
 chmod 0755 /asset-output/bootstrap"#;
 
+/// The same for an extension: the binary goes to `extensions/<its name>`.
+const EXTENSION_SCRIPT_BODY: &str = r#"binary="$1"; export CARGO_TARGET_DIR="$2"; shift 2
+"$@"
+mkdir -p /asset-output/extensions
+cp "$binary" "/asset-output/extensions/${binary##*/}"
+chmod 0755 "/asset-output/extensions/${binary##*/}""#;
+
 /// Hook commands chained with `&&` in a `{ }` group that ends the script on
 /// failure. Under `set -e` alone, a failing command that is not the last of an
 /// `&&` chain would not stop the script: `false && true` lets bash carry on.
@@ -126,7 +133,13 @@ pub fn docker_command(build: &ContainerBuild) -> Result<Vec<String>> {
     script.push("set -eu".to_string());
     // CARGO_TARGET_DIR is set after the hooks, so neither they nor
     // `environment` can move the binary away from where the copy looks.
-    script.push(SCRIPT_BODY.to_string());
+    script.push(
+        match config.artifact {
+            crate::config::Artifact::Function => SCRIPT_BODY,
+            crate::config::Artifact::Extension => EXTENSION_SCRIPT_BODY,
+        }
+        .to_string(),
+    );
     script.push("set +eu".to_string());
     if let Some(group) = hook_group(after_bundling) {
         script.push(group);
@@ -171,6 +184,7 @@ mod tests {
             tool: BuildTool::CargoLambda,
             extra_build_args: vec!["--features".into(), "$(touch /tmp/x); echo".into()],
             environment: vec![],
+            artifact: Default::default(),
         }
     }
 
@@ -385,5 +399,28 @@ mod tests {
             .unwrap();
         assert!(status.success());
         assert_eq!(std::fs::read_to_string(dir.path().join("seen")).unwrap(), "s3 cr'et");
+    }
+
+    #[test]
+    fn an_extension_is_left_at_extensions_slash_its_name() {
+        let mut c = config();
+        c.artifact = crate::config::Artifact::Extension;
+        let argv = command("", "p", "ext-logger", &c, &[], &[]).unwrap();
+        assert!(argv.contains(&"--extension".to_string()), "{argv:?}");
+        assert!(argv[4].ends_with("/extensions/ext-logger"), "{}", argv[4]);
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let script = argv[2].replace("/asset-output", &out.to_string_lossy());
+        let built = dir.path().join("ext-logger");
+        std::fs::write(&built, "ELF").unwrap();
+        let status = std::process::Command::new("bash")
+            .args(["-c", &script, "cdk-lambda-rust"])
+            .arg(&built)
+            .arg(dir.path().join("target"))
+            .arg("true")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert_eq!(std::fs::read_to_string(out.join("extensions/ext-logger")).unwrap(), "ELF");
     }
 }

@@ -195,6 +195,25 @@ pub enum Error {
     )]
     TargetDirArgument,
 
+    #[error("`bundling.extraBuildArgs` give two {what}s, `{first}` and `{second}`: give one (cargo refuses both)")]
+    ConflictingArguments { what: &'static str, first: String, second: String },
+
+    #[error("`{flag}` in `bundling.extraBuildArgs` is set by the construct: use {instead}")]
+    ArgumentOwnedByConstruct { flag: String, instead: &'static str },
+
+    #[error("`{flag}` in `bundling.extraBuildArgs` needs a value after it")]
+    ArgumentWithoutValue { flag: String },
+
+    #[error(
+        "`bundling.profile` `{prop}` and `bundling.extraBuildArgs` (profile `{arg}`) disagree: set the profile once, with `profile`"
+    )]
+    ConflictingProfiles { prop: String, arg: String },
+
+    #[error(
+        "`--target {target}` in `bundling.extraBuildArgs` builds for another machine than the function's `architecture` ({architecture}): set `architecture` instead, or a target of that architecture"
+    )]
+    TargetForOtherArchitecture { target: String, architecture: &'static str },
+
     // --- build tools ---------------------------------------------------
     #[error("`{tool}` is not on PATH, but the function asks for it (`packageManagerType`). Install it: {install}")]
     RequestedToolMissing { tool: &'static str, install: &'static str },
@@ -261,7 +280,7 @@ pub enum Error {
     },
 
     #[error(
-        "`{binary}` needs GLIBC_{}.{}, but the `{runtime}` runtime has glibc {}.{}, so it would fail to start on Lambda. Build it with cargo-lambda (`cargo lambda build --release --target {target}`) or cargo-zigbuild (`cargo zigbuild --release --target {target}.{}.{}`), which link against an older glibc, or target `{}` for a static binary.",
+        "`{binary}` needs GLIBC_{}.{}, but the `{runtime}` runtime has glibc {}.{}, so it would fail to start on Lambda. With cargo-lambda or cargo-zigbuild (PackageManagerType.CARGO_LAMBDA, CARGO_ZIGBUILD) this package builds for `{target}.{}.{}`, which Zig links against that glibc: a binary that needs more was built another way (`cross`, a custom Docker `command` or image, a plain `cargo build`). Build it with one of those two, or target `{}` (static, no glibc) with `--target` in `extraBuildArgs`.",
         .needs.0, .needs.1, .has.0, .has.1, .has.0, .has.1, .target.replace("-gnu", "-musl")
     )]
     GlibcTooNew { binary: String, needs: (u32, u32), runtime: String, has: (u32, u32), target: String },
@@ -334,7 +353,12 @@ impl Error {
             | PassedVariableUnset { .. }
             | InvalidProfile { .. }
             | UnknownProfile { .. }
-            | TargetDirArgument => ErrorCode::InvalidOption,
+            | TargetDirArgument
+            | ConflictingArguments { .. }
+            | ArgumentWithoutValue { .. }
+            | ArgumentOwnedByConstruct { .. }
+            | ConflictingProfiles { .. }
+            | TargetForOtherArchitecture { .. } => ErrorCode::InvalidOption,
             UnknownBinary { .. } => ErrorCode::UnknownBinary,
             BinaryInSeveralPackages { .. } | VirtualWorkspace { .. } | SeveralBinaries { .. } => {
                 ErrorCode::AmbiguousBinary

@@ -24,6 +24,7 @@ fn config(extra: Vec<String>, env: Vec<(String, String)>) -> BuildConfig {
         tool: BuildTool::CargoLambda,
         extra_build_args: extra,
         environment: env,
+        artifact: Default::default(),
     }
 }
 
