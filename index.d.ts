@@ -128,6 +128,12 @@ export interface HookDirs {
 }
 
 /**
+ * Whether an environment variable is a compile cache's setting (sccache's
+ * `RUSTC_WRAPPER`, `SCCACHE_*`), which stays out of the asset hash.
+ */
+export declare function isCompileCacheSetting(key: string): boolean
+
+/**
  * The build tool that builds `label` on this machine, or null when Docker
  * bundling runs instead (forced, or no local tool installed and none asked
  * for: then one line on stderr says so).

@@ -846,6 +846,7 @@ module.exports.dockerBundlingCommand = nativeBinding.dockerBundlingCommand
 module.exports.dockerHookDirs = nativeBinding.dockerHookDirs
 module.exports.ensurePrivateDir = nativeBinding.ensurePrivateDir
 module.exports.fingerprintFunction = nativeBinding.fingerprintFunction
+module.exports.isCompileCacheSetting = nativeBinding.isCompileCacheSetting
 module.exports.localBuildTool = nativeBinding.localBuildTool
 module.exports.noteUnchanged = nativeBinding.noteUnchanged
 module.exports.passedEnvironmentContainerDir = nativeBinding.passedEnvironmentContainerDir

@@ -123,7 +123,11 @@ export class Bundling implements CdkBundlingOptions {
     // XDG_CACHE_HOME (Zig's and cargo-zigbuild's caches) first, so users can
     // move it: the container runs as the host user, whose home the image may
     // not have, and a kept cache saves Zig's rebuild of its libc stubs.
-    this.environment = { XDG_CACHE_HOME: folders.xdgCache, ...props.environment, CARGO_HOME: folders.cargoHome };
+    this.environment = hashedWithoutCacheSettings({
+      XDG_CACHE_HOME: folders.xdgCache,
+      ...props.environment,
+      CARGO_HOME: folders.cargoHome,
+    });
     this.volumes = [...folders.volumes, ...(props.volumes ?? [])];
     this.volumesFrom = props.volumesFrom;
     this.workingDirectory = props.workingDirectory;
@@ -138,6 +142,20 @@ export class Bundling implements CdkBundlingOptions {
     this.bundlingFileAccess = props.bundlingFileAccess;
     this.local = new LocalBundler(props, build, this.image, folders);
   }
+}
+
+/**
+ * `env` as it is, for Docker's `--env`; in CDK's asset hash (its JSON),
+ * without compile cache settings (`RUSTC_WRAPPER`, `SCCACHE_*`): they change
+ * how a build runs, not what it makes, and may hold secrets.
+ */
+function hashedWithoutCacheSettings(env: { [key: string]: string }): { [key: string]: string } {
+  const out = { ...env };
+  Object.defineProperty(out, 'toJSON', {
+    enumerable: false,
+    value: () => Object.fromEntries(Object.entries(env).filter(([k]) => !native.isCompileCacheSetting(k))),
+  });
+  return out;
 }
 
 function buildOptions(props: BundlingProps): native.BuildOptions {

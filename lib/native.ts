@@ -27,6 +27,7 @@ export const {
   ensurePrivateDir,
   writePassedEnvironment,
   passedEnvironmentContainerDir,
+  isCompileCacheSetting,
 } = addon;
 
 /** An error from this package, with a stable `code` such as `UNKNOWN_BINARY`. */

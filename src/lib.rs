@@ -182,6 +182,13 @@ pub fn verify_bootstrap(path: String, architecture: Architecture, runtime: Strin
     guarded(|| core::elf::verify_bootstrap(Path::new(&path), architecture.into(), &runtime))
 }
 
+/// Whether an environment variable is a compile cache's setting (sccache's
+/// `RUSTC_WRAPPER`, `SCCACHE_*`), which stays out of the asset hash.
+#[napi]
+pub fn is_compile_cache_setting(key: String) -> bool {
+    core::config::is_compile_cache_setting(&key)
+}
+
 /// Says that a function's asset was already in `cdk.out`, so CDK did not bundle it.
 #[napi]
 pub fn note_unchanged(label: String) {

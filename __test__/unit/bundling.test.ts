@@ -192,6 +192,15 @@ describe('what CDK folds into the asset hash', () => {
     expect(Object.keys(json).sort()).toEqual(['command', 'environment', 'image', 'local', 'volumes']);
   });
 
+  test('compile cache settings (RUSTC_WRAPPER, SCCACHE_*) reach the container but not the hash', () => {
+    const plain = bundling({ environment: { K: 'v' } });
+    const cached = bundling({ environment: { K: 'v', RUSTC_WRAPPER: '/sccache/sccache', SCCACHE_REDIS: 'redis://:secret@cache:6379' } });
+    expect(cached.environment).toMatchObject({ RUSTC_WRAPPER: '/sccache/sccache', SCCACHE_REDIS: 'redis://:secret@cache:6379' });
+    expect(Object.keys(cached.environment)).not.toContain('toJSON');
+    expect(hashedJson(cached)).toEqual(hashedJson(plain));
+    expect(JSON.stringify(cached)).not.toContain('secret');
+  });
+
   test('forceDockerBundling is recorded only when set', () => {
     expect(hashedJson(bundling({ forceDockerBundling: true })).local).toEqual({
       localBundler: 'cdk-lambda-rust',

@@ -96,7 +96,7 @@ impl BuildConfig {
         for arg in &self.extra_build_args {
             field("arg", arg);
         }
-        for (k, v) in &self.environment {
+        for (k, v) in self.environment.iter().filter(|(k, _)| !is_compile_cache_setting(k)) {
             field("env-key", k);
             field("env-value", v);
         }
@@ -106,6 +106,14 @@ impl BuildConfig {
         }
         out
     }
+}
+
+/// Settings of a compile cache (sccache): they change how a build is run,
+/// not what it makes, so they stay out of the asset hash (the same sources
+/// give the same key with and without a cache, and a secret in them never
+/// enters it).
+pub fn is_compile_cache_setting(key: &str) -> bool {
+    matches!(key, "RUSTC_WRAPPER" | "CARGO_BUILD_RUSTC_WRAPPER") || key.starts_with("SCCACHE_")
 }
 
 /// `triple` without a glibc version suffix (`x86_64-unknown-linux-gnu.2.26`
@@ -219,6 +227,20 @@ mod tests {
         let mut arm = base.clone();
         arm.triple = "x86_64-unknown-linux-gnu".into();
         assert_ne!(base.canonical("auto"), arm.canonical("auto"));
+    }
+
+    #[test]
+    fn compile_cache_settings_stay_out_of_the_canonical_text() {
+        let base = config();
+        let mut cached = base.clone();
+        cached.environment.extend([
+            ("RUSTC_WRAPPER".into(), "sccache".into()),
+            ("SCCACHE_REDIS".into(), "redis://:secret@127.0.0.1/".into()),
+            ("SCCACHE_BUCKET".into(), "b".into()),
+        ]);
+        cached.environment.sort();
+        assert_eq!(cached.canonical("auto"), base.canonical("auto"));
+        assert!(!cached.canonical("auto").contains("secret"));
     }
 
     #[test]
