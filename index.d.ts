@@ -23,6 +23,13 @@ export declare enum Artifact {
   Extension = 'extension',
 }
 
+/**
+ * The asset store's key for a function whose fingerprint is `fingerprint`,
+ * built locally (toolchain: `rustc -vV` in its workspace) or in
+ * `docker_image`; null when the store is off or the toolchain unknown.
+ */
+export declare function assetStoreKey(resolved: ResolvedFunction, build: BuildOptions, fingerprint: string, dockerImage?: string | undefined | null): string | null
+
 /** How a function is built. */
 export interface BuildOptions {
   architecture: Architecture
@@ -116,6 +123,12 @@ export declare function dockerHookDirs(resolved: ResolvedFunction): HookDirs
 export declare function ensurePrivateDir(base: string, dir: string): void
 
 /**
+ * Stages the stored asset `key` as `outputDir/bootstrap.zip` when the store
+ * has it intact; says so on stderr. Returns whether it did.
+ */
+export declare function fetchStoredAsset(key: string, outputDir: string, label: string): boolean
+
+/**
  * The asset hash: a digest of exactly the files that feed the binary and of
  * the build configuration. Paths enter it relative to the workspace root.
  */
@@ -134,11 +147,13 @@ export interface HookDirs {
 export declare function isCompileCacheSetting(key: string): boolean
 
 /**
- * The build tool that builds `label` on this machine, or null when Docker
- * bundling runs instead (forced, or no local tool installed and none asked
- * for: then one line on stderr says so).
+ * The build tool that builds on this machine, or null when Docker bundling
+ * runs instead (forced, or no local tool installed and none asked for).
  */
-export declare function localBuildTool(label: string, build: BuildOptions, forceDocker: boolean, image: string): BuildTool | null
+export declare function localBuildTool(build: BuildOptions, forceDocker: boolean): BuildTool | null
+
+/** Says on stderr that `label` is built with Docker because no local tool is installed. */
+export declare function noteDockerFallback(label: string, image: string, architecture: Architecture): void
 
 /** Says that a function's asset was already in `cdk.out`, so CDK did not bundle it. */
 export declare function noteUnchanged(label: string): void
@@ -182,6 +197,15 @@ export interface ResolveOptions {
   /** Build environment (it may set `CARGO_TARGET_DIR`). */
   environment?: Record<string, string>
 }
+
+/** Files a staged zip (local bundling) in the asset store as `key`. */
+export declare function storeAsset(key: string, zip: string): void
+
+/**
+ * Files a binary Docker bundling staged (at `entry` inside the asset) in
+ * the asset store as `key`, zipped as local bundling zips it.
+ */
+export declare function storeDockerAsset(key: string, binary: string, entry: string): void
 
 /** Checks a built binary against an architecture and runtime, as bundling does. */
 export declare function verifyBootstrap(path: string, architecture: Architecture, runtime: string): void

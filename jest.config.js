@@ -1,3 +1,8 @@
+// The asset store (a cache of staged zips, on by default for users) would
+// turn most tests' builds into restores: tests opt in where they test it.
+// Set here, in jest's own process, so the native addon and every child sees it.
+process.env.CDK_LAMBDA_RUST_ASSET_STORE ??= 'off';
+
 /** @type {import('jest').Config} */
 const common = {
   preset: 'ts-jest',

@@ -153,10 +153,7 @@ describe('the native boundary', () => {
     ['buildToolOf', () => native.buildToolOf('npm')],
     ['buildScopeOf', () => native.buildScopeOf('everything')],
     ['verifyBootstrap', () => native.verifyBootstrap('/dev/null', x86, 'provided.al2023')],
-    [
-      'localBuildTool',
-      () => native.localBuildTool('fn', { architecture: x86, runtime: '', tool: native.BUILD_TOOLS.cross }, false, 'image'),
-    ],
+    ['localBuildTool', () => native.localBuildTool({ architecture: x86, runtime: '', tool: native.BUILD_TOOLS.cross }, false)],
   ])('%s turns hostile input into a coded error, not a crash', (_, call) => {
     const error = errorOf(call);
     expect(error.code).toMatch(/^[A-Z_]+$/);

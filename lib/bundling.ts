@@ -68,9 +68,19 @@ export class Bundling implements CdkBundlingOptions {
    * it does not when the asset is already in `cdk.out` (sources unchanged)
    * or when bundling is skipped for the stack.
    */
-  public static prepare(props: BundlingProps): { code: lambda.AssetCode; bundlingRan: () => boolean; dockerRan: () => boolean } {
-    const bundling = new Bundling(props);
+  public static prepare(props: BundlingProps): {
+    code: lambda.AssetCode;
+    bundlingRan: () => boolean;
+    dockerRan: () => boolean;
+    /** The asset store's key for what Docker staged, when it may be stored. */
+    dockerStoreKey: () => string | undefined;
+  } {
     const { assetHashType, assetHash } = Bundling.assetHashFor(props);
+    // The store takes only what the key covers: no hooks (their commands
+    // hold this synth's folders, and their effects are theirs), no custom
+    // container command, and our own fingerprint as the hash.
+    const storable = props.assetHash === undefined && props.assetHashType === undefined && !props.commandHooks && !props.command;
+    const bundling = new Bundling(props, storable ? assetHash : undefined);
     // The source folder is what Docker bundling mounts at /asset-input: the
     // workspace root, or the folder that also holds path dependencies outside
     // it. With the custom hash, CDK never reads it for hashing.
@@ -79,7 +89,12 @@ export class Bundling implements CdkBundlingOptions {
       assetHash,
       bundling,
     });
-    return { code, bundlingRan: () => bundling.local.ran, dockerRan: () => bundling.local.dockerRan };
+    return {
+      code,
+      bundlingRan: () => bundling.local.ran,
+      dockerRan: () => bundling.local.dockerRan,
+      dockerStoreKey: () => bundling.local.dockerStoreKey,
+    };
   }
 
   /** The asset hash type and value CDK gets for `props`. */
@@ -113,7 +128,8 @@ export class Bundling implements CdkBundlingOptions {
   public readonly bundlingFileAccess?: BundlingFileAccess;
   public readonly local: LocalBundler;
 
-  public constructor(props: BundlingProps) {
+  /** `fingerprint`: the asset hash when the asset store may keep this asset. */
+  public constructor(props: BundlingProps, fingerprint?: string) {
     const build = buildOptions(props);
     const folders = dockerFolders(props);
     this.image = props.dockerImage ?? DockerImage.fromRegistry(DEFAULT_DOCKER_IMAGE);
@@ -140,7 +156,7 @@ export class Bundling implements CdkBundlingOptions {
     // emulation, or an image that does not exist for it).
     this.platform = props.platform;
     this.bundlingFileAccess = props.bundlingFileAccess;
-    this.local = new LocalBundler(props, build, this.image, folders);
+    this.local = new LocalBundler(props, build, this.image, folders, fingerprint);
   }
 }
 
@@ -264,13 +280,22 @@ class LocalBundler implements ILocalBundling {
   readonly #build: native.BuildOptions;
   readonly #image: DockerImage;
   readonly #folders: DockerFolders;
+  readonly #fingerprint?: string;
 
-  constructor(props: BundlingProps, build: native.BuildOptions, image: DockerImage, folders: DockerFolders) {
+  constructor(props: BundlingProps, build: native.BuildOptions, image: DockerImage, folders: DockerFolders, fingerprint?: string) {
     this.#props = props;
     this.#build = build;
     this.#image = image;
     this.#folders = folders;
+    this.#fingerprint = fingerprint;
   }
+
+  /** The asset store's key for what Docker staged, when it may be stored. */
+  public get dockerStoreKey(): string | undefined {
+    return this.#dockerStoreKey;
+  }
+
+  #dockerStoreKey?: string;
 
   /** Whether CDK called `tryBundle`. */
   public get ran(): boolean {
@@ -291,15 +316,25 @@ class LocalBundler implements ILocalBundling {
     try {
       // Throws TOOL_MISSING when the requested tool is not installed: an
       // explicit choice never silently turns into another tool or into Docker.
-      const tool = native.localBuildTool(label, this.#build, this.#props.forceDockerBundling ?? false, this.#image.image);
+      const forced = this.#props.forceDockerBundling ?? false;
+      const tool = native.localBuildTool(this.#build, forced);
+      // The asset store: the same sources, configuration and toolchain built
+      // this asset before (on this machine, or a CI cache of the folder).
+      const key =
+        this.#fingerprint === undefined
+          ? null
+          : native.assetStoreKey(this.#props.resolved, this.#build, this.#fingerprint, tool ? undefined : this.#image.image);
+      if (key && native.fetchStoredAsset(key, outputDir, label)) return true;
       if (!tool) {
+        if (!forced) native.noteDockerFallback(label, this.#image.image, this.#build.architecture);
         this.prepareDocker();
         this.#dockerRan = true;
+        this.#dockerStoreKey = key ?? undefined;
         return false;
       }
       const workspaceRoot = this.#props.resolved.workspaceRoot;
       const hooks = this.#props.commandHooks;
-      native.bundleFunction(this.#props.resolved, this.#build, {
+      const result = native.bundleFunction(this.#props.resolved, this.#build, {
         tool,
         outputDir,
         beforeBundling: hooks?.beforeBundling(workspaceRoot, outputDir),
@@ -307,6 +342,7 @@ class LocalBundler implements ILocalBundling {
         label,
         passEnvironment: this.#props.passEnvironment,
       });
+      if (key) native.storeAsset(key, result.assetPath);
       return true;
     } catch (e) {
       // CDK keeps its `asset.<hash>-building` folder on failure and names it

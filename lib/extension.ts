@@ -86,7 +86,7 @@ export class RustExtension extends lambda.LayerVersion {
     super(scope, id, { ...props, code: asset.code, compatibleArchitectures: [architecture] });
     this.packageName = resolved.packageName;
     this.binaryName = resolved.binaryName;
-    if (asset.dockerRan()) verifyDockerOutput(this, `extensions/${resolved.binaryName}`, architecture, runtime);
+    if (asset.dockerRan()) verifyDockerOutput(this, `extensions/${resolved.binaryName}`, architecture, runtime, asset.dockerStoreKey());
     if (!asset.bundlingRan() && Stack.of(this).bundlingRequired) native.noteUnchanged(label);
   }
 }

@@ -85,7 +85,7 @@ export class RustFunction extends lambda.Function {
     // Docker bundling ran inside `super` (CDK bundles while the asset is
     // created): check what the container left, as local bundling checks
     // its binary, before anything is deployable.
-    if (asset.dockerRan()) verifyDockerOutput(this, 'bootstrap', architecture, runtime);
+    if (asset.dockerRan()) verifyDockerOutput(this, 'bootstrap', architecture, runtime, asset.dockerStoreKey());
     // The built/reused lines come from bundling; this is the third outcome.
     if (!asset.bundlingRan() && Stack.of(this).bundlingRequired) {
       native.noteUnchanged(label);

@@ -28,6 +28,11 @@ export const {
   writePassedEnvironment,
   passedEnvironmentContainerDir,
   isCompileCacheSetting,
+  noteDockerFallback,
+  assetStoreKey,
+  fetchStoredAsset,
+  storeAsset,
+  storeDockerAsset,
 } = addon;
 
 /** An error from this package, with a stable `code` such as `UNKNOWN_BINARY`. */

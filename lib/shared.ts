@@ -14,7 +14,13 @@ import * as native from './native';
  * bad one is removed from `cdk.out` (a later synth would otherwise find it
  * and skip bundling) and thrown.
  */
-export function verifyDockerOutput(scope: Construct, entry: string, architecture: lambda.Architecture, runtime: lambda.Runtime): void {
+export function verifyDockerOutput(
+  scope: Construct,
+  entry: string,
+  architecture: lambda.Architecture,
+  runtime: lambda.Runtime,
+  storeKey?: string,
+): void {
   const staging = scope.node.tryFindChild('Code')?.node.tryFindChild('Stage') as AssetStaging | undefined;
   if (!staging) return;
   const staged = staging.absoluteStagedPath;
@@ -25,6 +31,8 @@ export function verifyDockerOutput(scope: Construct, entry: string, architecture
     fs.rmSync(staged, { recursive: true, force: true });
     throw e;
   }
+  // Checked: the asset store may keep it, zipped as local builds are.
+  if (storeKey) native.storeDockerAsset(storeKey, binary, entry);
 }
 
 /**

@@ -57,26 +57,18 @@ pub fn fingerprint_function(resolved: ResolvedFunction, build: BuildOptions) -> 
     })
 }
 
-/// The build tool that builds `label` on this machine, or null when Docker
-/// bundling runs instead (forced, or no local tool installed and none asked
-/// for: then one line on stderr says so).
+/// The build tool that builds on this machine, or null when Docker bundling
+/// runs instead (forced, or no local tool installed and none asked for).
 #[napi]
-pub fn local_build_tool(
-    label: String,
-    build: BuildOptions,
-    force_docker: bool,
-    image: String,
-) -> Result<Option<BuildTool>> {
-    guarded(|| {
-        let tool = core::toolchain::tool_for_local_bundling(
-            &label,
-            build.requested_tool(),
-            force_docker,
-            &image,
-            build.architecture.into(),
-        )?;
-        Ok(tool.map(Into::into))
-    })
+pub fn local_build_tool(build: BuildOptions, force_docker: bool) -> Result<Option<BuildTool>> {
+    guarded(|| Ok(core::toolchain::tool_for_local_bundling(build.requested_tool(), force_docker)?.map(Into::into)))
+}
+
+/// Says on stderr that `label` is built with Docker because no local tool is installed.
+#[napi]
+pub fn note_docker_fallback(label: String, image: String, architecture: Architecture) {
+    let arch: core::target::Arch = architecture.into();
+    core::progress::docker_fallback(&label, &image, arch.name());
 }
 
 /// Builds the function and writes `bootstrap.zip` into `outputDir`.
@@ -187,6 +179,60 @@ pub fn verify_bootstrap(path: String, architecture: Architecture, runtime: Strin
 #[napi]
 pub fn is_compile_cache_setting(key: String) -> bool {
     core::config::is_compile_cache_setting(&key)
+}
+
+/// The asset store's key for a function whose fingerprint is `fingerprint`,
+/// built locally (toolchain: `rustc -vV` in its workspace) or in
+/// `docker_image`; null when the store is off or the toolchain unknown.
+#[napi]
+pub fn asset_store_key(
+    resolved: ResolvedFunction,
+    build: BuildOptions,
+    fingerprint: String,
+    docker_image: Option<String>,
+) -> Option<String> {
+    core::asset_store::AssetStore::from_env()?;
+    let toolchain = match docker_image {
+        Some(image) => format!("image:{image}"),
+        None => {
+            core::asset_store::toolchain_identity(Path::new(&resolved.workspace_root), &sorted(&build.environment))?
+        }
+    };
+    Some(core::asset_store::StoreKey { fingerprint, runtime: build.runtime, toolchain }.digest())
+}
+
+/// Stages the stored asset `key` as `outputDir/bootstrap.zip` when the store
+/// has it intact; says so on stderr. Returns whether it did.
+#[napi]
+pub fn fetch_stored_asset(key: String, output_dir: String, label: String) -> Result<bool> {
+    guarded(|| {
+        let Some(store) = core::asset_store::AssetStore::from_env() else { return Ok(false) };
+        let dest = Path::new(&output_dir).join(core::artifact::BOOTSTRAP_ZIP);
+        let found = store.fetch(&key, &dest)?;
+        if found {
+            core::progress::restored(&label);
+        }
+        Ok(found)
+    })
+}
+
+/// Files a staged zip (local bundling) in the asset store as `key`.
+#[napi]
+pub fn store_asset(key: String, zip: String) -> Result<()> {
+    guarded(|| match core::asset_store::AssetStore::from_env() {
+        Some(store) => store.put(&key, Path::new(&zip)),
+        None => Ok(()),
+    })
+}
+
+/// Files a binary Docker bundling staged (at `entry` inside the asset) in
+/// the asset store as `key`, zipped as local bundling zips it.
+#[napi]
+pub fn store_docker_asset(key: String, binary: String, entry: String) -> Result<()> {
+    guarded(|| match core::asset_store::AssetStore::from_env() {
+        Some(store) => core::asset_store::put_binary(&store, &key, Path::new(&binary), &entry),
+        None => Ok(()),
+    })
 }
 
 /// Says that a function's asset was already in `cdk.out`, so CDK did not bundle it.

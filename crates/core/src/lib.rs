@@ -5,6 +5,7 @@
 
 pub mod artifact;
 pub mod asset_hash;
+pub mod asset_store;
 pub mod atomic;
 pub mod build_options;
 pub mod bundler;

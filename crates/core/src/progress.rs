@@ -60,3 +60,10 @@ pub fn lockfile_missing(workspace_root: &std::path::Path, why: &str) {
         workspace_root.display()
     ));
 }
+
+/// A function's asset came from the asset store: no build ran.
+pub fn restored(function: &str) {
+    say(&format!(
+        "{function}: taken from the asset store (built earlier with the same sources, configuration and toolchain)"
+    ));
+}

@@ -42,22 +42,13 @@ pub fn choose_build_tool(requested: Option<BuildTool>, path_var: Option<&OsStr>)
 
 /// The build tool local bundling uses for a function, or `None` when Docker
 /// bundling runs instead: when it is `forced`, or when no tool is installed
-/// and none was asked for (then one progress line says so).
-pub fn tool_for_local_bundling(
-    label: &str,
-    requested: Option<BuildTool>,
-    forced: bool,
-    image: &str,
-    arch: crate::target::Arch,
-) -> Result<Option<BuildTool>> {
+/// and none was asked for (`progress::docker_fallback` says so, once it is
+/// sure Docker runs).
+pub fn tool_for_local_bundling(requested: Option<BuildTool>, forced: bool) -> Result<Option<BuildTool>> {
     if forced {
         return Ok(None);
     }
-    let tool = choose_build_tool(requested, std::env::var_os("PATH").as_deref())?;
-    if tool.is_none() {
-        crate::progress::docker_fallback(label, image, arch.name());
-    }
-    Ok(tool)
+    choose_build_tool(requested, std::env::var_os("PATH").as_deref())
 }
 
 /// Checks that the toolchain cargo will use has the standard library for
