@@ -1,4 +1,4 @@
-import type { AssetHashType, BundlingFileAccess, DockerImage, DockerRunOptions, DockerVolume } from 'aws-cdk-lib';
+import type { AssetHashType, BundlingFileAccess, DockerImage, DockerVolume } from 'aws-cdk-lib';
 
 /**
  * The tool that compiles a function's binary.
@@ -66,7 +66,7 @@ export enum BuildScope {
  * tool installed) runs `dockerImage` with the Docker options below, which
  * have the names and meaning of CDK's `DockerRunOptions`.
  */
-export interface BundlingOptions extends DockerRunOptions {
+export interface BundlingOptions {
   /**
    * Environment variables for the build: the host's cargo for local bundling
    * (and the command hooks), `--env` of the container for Docker bundling.
