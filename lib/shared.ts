@@ -41,6 +41,10 @@ export function verifyDockerOutput(
  * the caller, as in aws-lambda-nodejs).
  */
 export function findDefiningFile(constructName: string): string | undefined {
+  // Under jsii (Python, Java, .NET, Go) the caller's file is not JavaScript:
+  // the frame would be the jsii kernel's own. The core then uses the
+  // working directory (see the README).
+  if (process.env.JSII_AGENT) return undefined;
   const original = Error.prepareStackTrace;
   let sites: NodeJS.CallSite[] = [];
   try {

@@ -7,6 +7,10 @@
 //! 2. `<defining file without extension>.<construct id>/Cargo.toml`;
 //! 3. the nearest `Cargo.toml` walking up from the defining file's folder;
 //! 4. `Cargo.toml` in the working directory.
+//!
+//! When no defining file is known (Python, Java, .NET and Go apps through
+//! jsii, where the caller's file is invisible to JavaScript), rules 2 and 3
+//! give way to `<working directory>/<construct id>/Cargo.toml`.
 
 use std::path::{Path, PathBuf};
 
@@ -47,6 +51,12 @@ pub fn find_manifest(req: &EntryRequest) -> Result<PathBuf> {
         if let Some(d) = defining_file.parent() {
             looked_at.push(d.join("Cargo.toml (and every parent folder)"));
         }
+    } else if let Some(id) = &req.id {
+        let by_id = req.cwd.join(id).join("Cargo.toml");
+        if by_id.is_file() {
+            return Ok(by_id);
+        }
+        looked_at.push(by_id);
     }
     let in_cwd = req.cwd.join("Cargo.toml");
     if in_cwd.is_file() {
@@ -197,6 +207,18 @@ mod tests {
         let conventional = root.join("app/lib/stack.fn/Cargo.toml");
         touch(&conventional);
         assert_eq!(find_manifest(&request(&defining, "fn", &cwd)).unwrap(), conventional);
+    }
+
+    #[test]
+    fn without_a_defining_file_the_id_names_a_folder_of_the_working_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let req = EntryRequest { id: Some("orders".into()), cwd: tmp.path().into(), ..Default::default() };
+        let err = find_manifest(&req).unwrap_err();
+        assert!(err.message().contains("orders/Cargo.toml"), "{err}");
+        touch(&tmp.path().join("Cargo.toml"));
+        assert_eq!(find_manifest(&req).unwrap(), tmp.path().join("Cargo.toml"));
+        touch(&tmp.path().join("orders/Cargo.toml"));
+        assert_eq!(find_manifest(&req).unwrap(), tmp.path().join("orders/Cargo.toml"));
     }
 
     #[test]
