@@ -3,7 +3,7 @@
  * nothing half-written, nothing injected.
  */
 
-import { type ChildProcess, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -18,10 +18,6 @@ import { zipEntries } from './support/zip';
 const fixtures = path.join(__dirname, 'fixtures');
 function assetEntries(outdir: string): string[] {
   return fs.existsSync(outdir) ? fs.readdirSync(outdir).filter((f) => f.startsWith('asset.')) : [];
-}
-
-function runChild(outdir: string, entry: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  return startAppInChild({ functions: [{ id: 'Fn', entry }] }, env, outdir);
 }
 
 describe('a failed build', () => {
@@ -45,13 +41,16 @@ describe('a failed build', () => {
   });
 });
 
+/** A single-quoted shell word. */
+const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
 describe('an interrupted synth', () => {
   test('the next synth rebuilds and stages a complete asset', async () => {
     const crate = copySingle(tempDir('interrupted'));
     const outdir = tempDir('interrupted-out');
     // The shim pauses before cargo-lambda runs, so the kill lands mid-bundling.
     const shim = cargoLambdaShim({ delaySeconds: 3 });
-    const child = runChild(outdir, crate, { ...process.env, PATH: shim.path });
+    const child = startAppInChild({ functions: [{ id: 'Fn', entry: crate }] }, { ...process.env, PATH: shim.path }, outdir);
     const done = finished(child);
     const deadline = Date.now() + 60_000;
     while (shim.calls().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -68,11 +67,42 @@ describe('an interrupted synth', () => {
 });
 
 describe('two synths at once', () => {
-  test('share a target directory and stage identical assets', async () => {
+  test('overlap in time, build one after the other (the target lock), and stage identical assets', async () => {
     const crate = copySingle(tempDir('concurrent'));
-    const outdirs = [tempDir('concurrent-a'), tempDir('concurrent-b')];
-    const results = await Promise.all(outdirs.map((outdir) => finished(runChild(outdir, crate))));
+    // Each synth notes, from a beforeBundling hook, when it reached bundling
+    // (hooks run before the target lock is taken). The first build waits
+    // until both have: the synths then overlap by construction, and only the
+    // lock can keep the second build from starting at once.
+    const shim = cargoLambdaShim({ waitFor: { event: 'bundling', count: 2 } });
+    const hook = `printf 'bundling %s %s\\n' "$(date +%s%N)" "$SHIM_LABEL" >> ${sq(shim.timelineFile)}`;
+    const spec = { functions: [{ id: 'Fn', entry: crate, hooks: { beforeBundling: [hook] } }] };
+    const labels = ['a', 'b'];
+    const outdirs = labels.map((l) => tempDir(`concurrent-${l}`));
+    const results = await Promise.all(
+      labels.map((label, i) => finished(startAppInChild(spec, { ...process.env, PATH: shim.path, SHIM_LABEL: label }, outdirs[i]))),
+    );
     for (const r of results) expect(r).toMatchObject({ code: 0 });
+
+    const timeline = shim.timeline();
+    const at = (event: string, label: string) => {
+      const found = timeline.filter((e) => e.event === event && e.label === label);
+      expect(found).toHaveLength(1);
+      return found[0].ms;
+    };
+    // Each synth built once (its own process, so no reuse across them).
+    const starts = timeline.filter((e) => e.event === 'start');
+    expect(starts.map((e) => e.label).sort()).toEqual(labels);
+    const [first, second] = starts.map((e) => e.label);
+    // Overlap: both synths were bundling before the first build ended.
+    expect(at('bundling', second)).toBeLessThan(at('end', first));
+    expect(at('bundling', first)).toBeLessThan(at('end', first));
+    // Serialisation: the second build started only after the first build
+    // ended and after the first synth's zip was written.
+    expect(at('start', second)).toBeGreaterThanOrEqual(at('end', first));
+    const firstZip = outdirs[labels.indexOf(first)];
+    const firstZipWritten = fs.statSync(path.join(firstZip, assetEntries(firstZip).find((f) => f.endsWith('.zip'))!)).mtimeMs;
+    expect(at('start', second)).toBeGreaterThanOrEqual(firstZipWritten);
+
     const zips = outdirs.map((outdir) => assetEntries(outdir).filter((f) => f.endsWith('.zip')));
     expect(zips[0]).toHaveLength(1);
     expect(zips[0]).toEqual(zips[1]);
