@@ -122,3 +122,17 @@ describe('a failed shared build', () => {
     expect(s.stderr).toMatch(/\[BUILD_FAILED\][\s\S]*cannot find value `undefined_name`/);
   });
 });
+
+test('members that depend on lambda_runtime, lambda_http or lambda-extension join the shared build; other binaries do not', () => {
+  // fixtures/runtime_deps has no [package.metadata.lambda] table, and its
+  // dependencies are not downloaded: cargo-lambda is replaced by a shim that
+  // only records the build it was asked for, and fails.
+  const workspace = copyFixtures(tempDir('runtime-deps'), 'runtime_deps');
+  const shim = cargoLambdaShim({ failWith: 1 });
+  const s = synthAppInChild({ functions: [{ id: 'Cli', entry: workspace, binaryName: 'cli' }] }, { ...process.env, PATH: shim.path });
+  expect(s.status).not.toBe(0);
+  const [shared] = shim.calls();
+  const flags = (flag: string) => [...shared.matchAll(new RegExp(`${flag} (\\S+)`, 'g'))].map((m) => m[1]);
+  expect(flags('--bin')).toEqual(['cli', 'renamed', 'with-extension', 'with-http', 'with-runtime']);
+  expect(flags('--package')).toEqual(['cli', 'renamed', 'with-extension', 'with-http', 'with-runtime']);
+});

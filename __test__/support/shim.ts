@@ -49,6 +49,12 @@ export interface ShimOptions {
    * this many lines starting with `waitFor.event`.
    */
   readonly waitFor?: { readonly event: string; readonly count: number };
+  /**
+   * Never run the real cargo-lambda: log the call and exit with this status
+   * (for builds that must not run, e.g. of crates whose dependencies are not
+   * downloaded).
+   */
+  readonly failWith?: number;
 }
 
 /** A nanosecond wall-clock timestamp, from the shell. */
@@ -70,7 +76,7 @@ export function cargoLambdaShim(opts: ShimOptions = {}): Shim {
     path.join(dir, 'cargo-lambda'),
     `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\n` +
       `printf 'start %s %s\\n' "${NOW_NS}" "$SHIM_LABEL" >> '${timelineFile}'\n` +
-      `${delay}${wait}'${realLambda}' "$@"\nstatus=$?\n` +
+      `${delay}${wait}${opts.failWith === undefined ? `'${realLambda}' "$@"\nstatus=$?` : `status=${opts.failWith}`}\n` +
       `printf 'end %s %s\\n' "${NOW_NS}" "$SHIM_LABEL" >> '${timelineFile}'\nexit $status\n`,
     { mode: 0o755 },
   );
