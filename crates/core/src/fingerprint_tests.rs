@@ -338,7 +338,11 @@ fn rerun_as_nobody(test: &str) {
     let dir = tempfile::Builder::new().prefix("cdk-lambda-rust-nobody-").tempdir_in("/tmp").unwrap();
     fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
     let exe = dir.path().join("tests");
-    fs::copy(std::env::current_exe().unwrap(), &exe).unwrap();
+    // Copied by `cp`, not `fs::copy`: a child another test thread forks
+    // while this process holds the copy open for writing would inherit that
+    // handle until it execs, and executing the copy then fails with ETXTBSY.
+    let cp = std::process::Command::new("cp").arg(std::env::current_exe().unwrap()).arg(&exe).status().unwrap();
+    assert!(cp.success(), "cp of the test binary failed");
     fs::set_permissions(&exe, fs::Permissions::from_mode(0o755)).unwrap();
     let out = as_nobody()
         .arg(&exe)
