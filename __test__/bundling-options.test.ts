@@ -11,7 +11,8 @@ import * as rust from '../lib';
 import { synthAppInChild } from './support/child';
 import { stagedAssetOf } from './support/recorder';
 import { invokeBootstrap } from './support/runtime-api';
-import { assetZipOf, bootstrapOf, copySingle, functionIds, synth, tempDir } from './support/synth';
+import { cargoLambdaShim } from './support/shim';
+import { assetZipOf, bootstrapOf, copySingle, functionIds, s3KeyOf, synth, tempDir } from './support/synth';
 import { extractZip, zipEntries } from './support/zip';
 
 /** Builds a fresh copy of `single` with `bundling` and returns its answer to `event`. */
@@ -80,6 +81,46 @@ test('packageManagerType CARGO_ZIGBUILD builds a bootstrap that answers, with th
   extractZip(stagedAssetOf(s.outdir, s.json, functionIds(s.json)[0]), unzipped);
   const answer = await invokeBootstrap(path.join(unzipped, 'bootstrap'), 'x');
   expect(answer.json).toEqual({ function: 'single-fn', greeting: 'ZIG', input: 'x' });
+});
+
+describe('profile', () => {
+  test('a non-release profile builds with --profile <name>, and each profile stages its own build', async () => {
+    const crate = copySingle(tempDir('profile'));
+    // A profile of the crate's own, with debug assertions on, and a binary
+    // that says whether they were: the answer tells which build was staged.
+    fs.appendFileSync(path.join(crate, 'Cargo.toml'), '\n[profile.checked]\ninherits = "release"\ndebug-assertions = true\n');
+    const main = path.join(crate, 'src', 'main.rs');
+    const source = fs.readFileSync(main, 'utf8');
+    expect(source).toContain('.unwrap_or("hello")');
+    fs.writeFileSync(main, source.replace('.unwrap_or("hello")', '.unwrap_or(if cfg!(debug_assertions) { "checked" } else { "hello" })'));
+    const shim = cargoLambdaShim();
+    const s = synthAppInChild(
+      {
+        functions: [
+          { id: 'Checked', entry: crate, bundling: { profile: 'checked' } },
+          { id: 'Release', entry: crate },
+        ],
+      },
+      { ...process.env, PATH: shim.path },
+    );
+    expect(s.status).toBe(0);
+    const calls = shim.calls();
+    expect(calls).toHaveLength(2);
+    expect(calls[0]).toMatch(/^lambda build --profile checked --target x86_64-unknown-linux-gnu /);
+    expect(calls[0]).not.toContain('--release');
+    expect(calls[1]).toMatch(/^lambda build --release --target x86_64-unknown-linux-gnu /);
+    // Each configuration keeps its binary in its own folder, named by the profile.
+    expect(calls[0]).toMatch(/--lambda-dir \S+\/target\/cdk-lambda-rust\/x86_64-unknown-linux-gnu-checked-[0-9a-f]{16} /);
+    const [checked, release] = ['Checked', 'Release'].map((prefix) => functionIds(s.json).find((id) => id.startsWith(prefix))!);
+    expect(s3KeyOf(s.json, checked)).not.toBe(s3KeyOf(s.json, release));
+    const greeting = async (id: string) => {
+      const dir = tempDir('profile-unzipped');
+      extractZip(stagedAssetOf(s.outdir, s.json, id), dir);
+      return (await invokeBootstrap(path.join(dir, 'bootstrap'), 0)).json.greeting;
+    };
+    expect(await greeting(checked)).toBe('checked');
+    expect(await greeting(release)).toBe('hello');
+  });
 });
 
 describe('command hooks with local bundling', () => {

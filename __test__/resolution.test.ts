@@ -141,7 +141,7 @@ describe('multi-binary package: [[bin]] targets and an auto-discovered src/bin b
     s.template.hasResourceProperties('AWS::Lambda::Function', { Architectures: ['arm64'] });
     const bootstrap = bootstrapOf(s, idOf(s, 'Third'));
     expect(elfMachine(bootstrap)).toBe(183); // EM_AARCH64
-    const runner = qemuRunner();
+    const runner = qemuRunner(); // throws under CI when qemu is missing
     if (runner) {
       const answer = await invokeBootstrap(bootstrap, 'arm', { runner });
       expect(answer.json).toEqual({ function: 'third', input: 'arm' });

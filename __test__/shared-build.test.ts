@@ -4,6 +4,7 @@
  * their own builds and their own binaries. Invocations are counted with a
  * PATH shim, in a child process (the addon only sees a real environment).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { synthAppInChild } from './support/child';
 import { stagedAssetOf } from './support/recorder';
@@ -92,4 +93,46 @@ test('functions with different configurations get separate builds and their own 
   expect(await greeting('Loud')).toBe('HELLO');
   expect(await greeting('Greeted')).toBe('bonjour');
   expect(await greeting('PlainAgain')).toBe('hello');
+});
+
+describe('a failed shared build', () => {
+  const workspace = copyFixtures(tempDir('shared-fallback'), 'workspace', 'mini_lambda');
+  // beta does not compile, so the shared build of alpha and beta fails.
+  fs.appendFileSync(path.join(workspace, 'members', 'beta', 'src', 'main.rs'), '\nfn broken() -> u32 { undefined_name }\n');
+
+  test("falls back to building the function's own binary alone, which succeeds for alpha", async () => {
+    const shim = cargoLambdaShim();
+    const s = synthAppInChild({ functions: [{ id: 'Alpha', entry: workspace, binaryName: 'alpha' }] }, { ...process.env, PATH: shim.path });
+    expect(s.status).toBe(0);
+    const calls = shim.calls();
+    expect(calls).toHaveLength(2);
+    expect(calls[0]).toMatch(/ --bin alpha --bin beta$/);
+    expect(calls[1]).toMatch(/ --package alpha --bin alpha$/);
+    expect(s.stderr).toContain('cdk-lambda-rust: the shared build of 2 binaries failed; building `alpha` alone.');
+    expect(s.stderr).toContain('TestStack/Alpha (x86_64): built with cargo-lambda (1 binary in one cargo invocation)');
+    expect(await answer(s.outdir, s.json, idFor(s.json, 'Alpha'), 'a')).toEqual({ function: 'alpha', input: 'a' });
+  });
+
+  test('and a function whose own binary is broken fails with its own error after building alone', () => {
+    const shim = cargoLambdaShim();
+    const s = synthAppInChild({ functions: [{ id: 'Beta', entry: workspace, binaryName: 'beta' }] }, { ...process.env, PATH: shim.path });
+    expect(s.status).not.toBe(0);
+    expect(shim.calls()).toHaveLength(2);
+    expect(shim.calls()[1]).toMatch(/ --package beta --bin beta$/);
+    expect(s.stderr).toMatch(/\[BUILD_FAILED\][\s\S]*cannot find value `undefined_name`/);
+  });
+});
+
+test('members that depend on lambda_runtime, lambda_http or lambda-extension join the shared build; other binaries do not', () => {
+  // fixtures/runtime_deps has no [package.metadata.lambda] table, and its
+  // dependencies are not downloaded: cargo-lambda is replaced by a shim that
+  // only records the build it was asked for, and fails.
+  const workspace = copyFixtures(tempDir('runtime-deps'), 'runtime_deps');
+  const shim = cargoLambdaShim({ failWith: 1 });
+  const s = synthAppInChild({ functions: [{ id: 'Cli', entry: workspace, binaryName: 'cli' }] }, { ...process.env, PATH: shim.path });
+  expect(s.status).not.toBe(0);
+  const [shared] = shim.calls();
+  const flags = (flag: string) => [...shared.matchAll(new RegExp(`${flag} (\\S+)`, 'g'))].map((m) => m[1]);
+  expect(flags('--bin')).toEqual(['cli', 'renamed', 'with-extension', 'with-http', 'with-runtime']);
+  expect(flags('--package')).toEqual(['cli', 'renamed', 'with-extension', 'with-http', 'with-runtime']);
 });

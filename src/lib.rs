@@ -240,3 +240,13 @@ pub fn store_docker_asset(key: String, binary: String, entry: String) -> Result<
 pub fn note_unchanged(label: String) {
     core::progress::unchanged(&label);
 }
+
+/// Test builds only (`--features test-panic`): panics with `message` inside
+/// the same boundary as every export, so a test can check that a panic in
+/// the core becomes an `INTERNAL_ERROR` and leaves Node running. There is no
+/// input that makes a real export panic (and there must be none).
+#[cfg(feature = "test-panic")]
+#[napi]
+pub fn panic_for_tests(message: String) -> Result<String> {
+    guarded(|| -> core::Result<String> { panic!("{message}") })
+}

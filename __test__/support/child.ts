@@ -11,6 +11,8 @@ export interface ChildFunction {
   readonly architecture?: 'x86_64' | 'arm64';
   /** JSON-able `bundling` props (enums as their string values). */
   readonly bundling?: Record<string, unknown>;
+  /** The commands `bundling.commandHooks` returns. */
+  readonly hooks?: { readonly beforeBundling?: string[]; readonly afterBundling?: string[] };
 }
 
 export interface ChildAppSpec {

@@ -162,6 +162,13 @@ mod tests {
         BuildTargets { binaries: vec![(pkg.into(), bin.into())] }
     }
 
+    // The first 8 bytes of sha256(`config(..).canonical(<tool name>)`), as hex, computed outside this
+    // crate (`printf '%s' 'triple:25:aarch64-unknown-linux-gnu;profile:7:release;package-manager:12:
+    // cargo-lambda;arg:10:--features;arg:3:a b;env-key:1:K;env-value:10:$(touch x);' | sha256sum`):
+    // literals, so a change to the folder rule shows up here instead of being recomputed by it.
+    const LAMBDA_DIR: &str = "/t/cdk-lambda-rust/aarch64-unknown-linux-gnu-release-7ac99326cd97a476";
+    const ZIGBUILD_DIR: &str = "/t/cdk-lambda-rust/aarch64-unknown-linux-gnu-release-07ef0c7cdb127ba9";
+
     #[test]
     fn cargo_lambda_builds_release_for_the_target_from_the_root() {
         let cmd = build_command(Path::new("/w s"), Path::new("/t"), &config(BuildTool::CargoLambda), &one("p", "b"));
@@ -177,7 +184,7 @@ mod tests {
                 "--manifest-path",
                 "/w s/Cargo.toml",
                 "--lambda-dir",
-                &config_dir(Path::new("/t"), &config(BuildTool::CargoLambda)).to_string_lossy(),
+                LAMBDA_DIR,
                 "--package",
                 "p",
                 "--bin",
@@ -213,11 +220,12 @@ mod tests {
     fn binaries_are_found_where_each_tool_leaves_them() {
         let t = Path::new("/t");
         let lambda = config(BuildTool::CargoLambda);
-        assert_eq!(tool_output_path(t, &lambda, "b"), built_binary_path(t, &lambda, "b"));
-        assert!(built_binary_path(t, &lambda, "b").ends_with("b/bootstrap"));
+        let lambda_binary = format!("{LAMBDA_DIR}/b/bootstrap");
+        assert_eq!(tool_output_path(t, &lambda, "b"), Path::new(&lambda_binary));
+        assert_eq!(built_binary_path(t, &lambda, "b"), Path::new(&lambda_binary));
         let zig = config(BuildTool::CargoZigbuild);
         assert_eq!(tool_output_path(t, &zig, "b"), Path::new("/t/aarch64-unknown-linux-gnu/release/b"));
-        assert_ne!(built_binary_path(t, &zig, "b"), built_binary_path(t, &lambda, "b"));
+        assert_eq!(built_binary_path(t, &zig, "b"), Path::new(&format!("{ZIGBUILD_DIR}/b/bootstrap")));
     }
 
     #[test]

@@ -196,10 +196,11 @@ mod tests {
         assert!(!argv[2].contains("my_fn"));
         let target_dir = "/asset-input/target/cdk-lambda-rust-docker";
         assert_eq!(argv[5], target_dir);
-        let lambda_dir = crate::command::config_dir(Path::new(target_dir), &config()).to_string_lossy().into_owned();
-        assert!(lambda_dir.starts_with(
-            "/asset-input/target/cdk-lambda-rust-docker/cdk-lambda-rust/aarch64-unknown-linux-gnu-release-"
-        ));
+        // The digest is the first 8 bytes of sha256 of the configuration's canonical text, computed
+        // outside this crate: `printf '%s' 'triple:25:aarch64-unknown-linux-gnu;profile:7:release;
+        // package-manager:12:cargo-lambda;arg:10:--features;arg:21:$(touch /tmp/x); echo;' | sha256sum`.
+        let lambda_dir =
+            "/asset-input/target/cdk-lambda-rust-docker/cdk-lambda-rust/aarch64-unknown-linux-gnu-release-45648b854b21c735";
         assert_eq!(argv[4], format!("{lambda_dir}/my_fn/bootstrap"));
         assert_eq!(
             argv[6..].join(" "),

@@ -282,10 +282,41 @@ fn large_file_is_streamed_and_stable() {
     );
 }
 
+/// Whether this run is under CI (`CI` set, as CI services do, and not `false`/`0`):
+/// there, a check that cannot run must fail instead of passing by skipping itself.
+fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// What a libtest run printed: how many tests it ran, passed and failed
+/// (`running N tests` and the `test result:` line), or `None` when it printed
+/// no summary at all.
+fn libtest_counts(stdout: &str) -> Option<(usize, usize, usize)> {
+    let number_after = |line: &str, word: &str| -> Option<usize> {
+        let before = line.split(word).next()?;
+        before.split_whitespace().last()?.parse().ok()
+    };
+    let running = stdout.lines().find(|l| l.starts_with("running "))?;
+    let ran = running.split_whitespace().nth(1)?.parse().ok()?;
+    let result = stdout.lines().find(|l| l.starts_with("test result: "))?;
+    Some((ran, number_after(result, " passed")?, number_after(result, " failed")?))
+}
+
+#[test]
+fn libtest_counts_reads_the_summary_lines() {
+    let out = "\nrunning 1 test\n.\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 41 filtered out\n";
+    assert_eq!(libtest_counts(out), Some((1, 1, 0)));
+    let none = "\nrunning 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 42 filtered out\n";
+    assert_eq!(libtest_counts(none), Some((0, 0, 0)));
+    assert_eq!(libtest_counts("error: Unrecognized option"), None);
+}
+
 /// Re-runs one test of this binary as uid/gid 65534 through `setpriv`, and
-/// asserts it passed. The binary is copied to a world-readable temp folder
-/// first (the checkout may sit below a folder `nobody` cannot enter). Skips,
-/// with a note, where `setpriv` cannot switch users.
+/// asserts that exactly that one test ran there and passed (a wrong name
+/// runs zero tests, which libtest reports as success). The binary is copied
+/// to a world-readable temp folder first (the checkout may sit below a folder
+/// `nobody` cannot enter). Where `setpriv` cannot switch users it skips with
+/// a note, except under CI, where that fails.
 fn rerun_as_nobody(test: &str) {
     if std::env::var_os("CDK_LAMBDA_RUST_AS_NOBODY").is_some() {
         panic!("running as nobody, yet a 0o000 file was readable");
@@ -296,20 +327,32 @@ fn rerun_as_nobody(test: &str) {
         cmd
     };
     if !as_nobody().arg("true").status().is_ok_and(|s| s.success()) {
+        assert!(
+            !under_ci(),
+            "under CI the unreadable-file rule must be checked as another user, but `setpriv --reuid=65534` \
+             cannot switch users here (install util-linux's setpriv, run the tests as root)"
+        );
         eprintln!("setpriv cannot switch to nobody here: unreadable-file check not run");
         return;
     }
     let dir = tempfile::Builder::new().prefix("cdk-lambda-rust-nobody-").tempdir_in("/tmp").unwrap();
     fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
     let exe = dir.path().join("tests");
-    fs::copy(std::env::current_exe().unwrap(), &exe).unwrap();
+    // Copied by `cp`, not `fs::copy`: a child another test thread forks
+    // while this process holds the copy open for writing would inherit that
+    // handle until it execs, and executing the copy then fails with ETXTBSY.
+    let cp = std::process::Command::new("cp").arg(std::env::current_exe().unwrap()).arg(&exe).status().unwrap();
+    assert!(cp.success(), "cp of the test binary failed");
     fs::set_permissions(&exe, fs::Permissions::from_mode(0o755)).unwrap();
-    let status = as_nobody()
+    let out = as_nobody()
         .arg(&exe)
-        .args([test, "--exact", "--quiet"])
+        .args([test, "--exact", "--test-threads=1"])
         .env("CDK_LAMBDA_RUST_AS_NOBODY", "1")
         .env("TMPDIR", "/tmp")
-        .status()
+        .output()
         .unwrap();
-    assert!(status.success(), "the test failed when run as nobody");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report = format!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "the test failed when run as nobody:\n{report}");
+    assert_eq!(libtest_counts(&stdout), Some((1, 1, 0)), "the run as nobody must run exactly `{test}`:\n{report}");
 }

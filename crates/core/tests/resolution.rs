@@ -246,3 +246,27 @@ fn the_disk_cache_answers_until_a_manifest_or_a_cargo_config_changes() {
     assert_eq!(read(&env).target_directory, Path::new("/tmp/other"));
     assert_eq!(runs(), 4, "another build environment");
 }
+
+#[test]
+fn members_depending_on_a_lambda_runtime_crate_hold_lambda_functions() {
+    // fixtures/runtime_deps has no `[package.metadata.lambda]` table: only
+    // the dependencies tell (read without downloading them).
+    let ws = load_workspace(&fixtures().join("runtime_deps/Cargo.toml"), &[]).unwrap();
+    let mut lambda: Vec<(&str, bool)> = ws.members.iter().map(|p| (p.name.as_str(), p.is_lambda)).collect();
+    lambda.sort();
+    assert_eq!(
+        lambda,
+        [
+            ("cli", false),
+            ("dev-only", false),
+            ("renamed", true),
+            ("with-extension", true),
+            ("with-http", true),
+            ("with-runtime", true)
+        ]
+    );
+    // A shared build for the command-line tool still takes every Lambda binary, and no other.
+    let plan = cdk_lambda_rust_core::bundler::plan_shared_build(&ws, "cli", "cli");
+    let bins: Vec<&str> = plan.iter().map(|(_, b)| b.as_str()).collect();
+    assert_eq!(bins, ["cli", "renamed", "with-extension", "with-http", "with-runtime"]);
+}
