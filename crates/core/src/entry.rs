@@ -107,12 +107,18 @@ pub fn validate_binary_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && !name.starts_with('-')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidBinaryName { name: name.to_string() })
+    if !ok {
+        return Err(Error::InvalidBinaryName { name: name.to_string() });
     }
+    if RESERVED_BINARY_NAMES.contains(&name) {
+        return Err(Error::ReservedBinaryName { name: name.to_string() });
+    }
+    Ok(())
 }
+
+/// Names cargo refuses for a binary target: they are folders of its target
+/// directory.
+pub const RESERVED_BINARY_NAMES: [&str; 4] = ["build", "deps", "examples", "incremental"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selection {

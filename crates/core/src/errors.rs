@@ -134,6 +134,9 @@ pub enum Error {
     )]
     InvalidBinaryName { name: String },
 
+    #[error("`binaryName` {name:?} is reserved by cargo (a folder of its target directory): rename the binary")]
+    ReservedBinaryName { name: String },
+
     #[error("no binary named `{name}` in the workspace at {}. Binaries that exist:\n{binaries}", shown(.workspace_root))]
     UnknownBinary { name: String, workspace_root: PathBuf, binaries: String },
 
@@ -348,6 +351,7 @@ impl Error {
             EntryNotFound { .. } | EntryFolderWithoutManifest { .. } | EntryMissing { .. } => ErrorCode::EntryNotFound,
             EntryNotAManifest { .. } => ErrorCode::InvalidEntry,
             InvalidBinaryName { .. }
+            | ReservedBinaryName { .. }
             | CrossInDocker
             | InvalidEnvironmentName { .. }
             | PassedVariableUnset { .. }

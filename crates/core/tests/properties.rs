@@ -267,11 +267,7 @@ fn binary_name_candidate() -> impl Strategy<Value = String> {
 }
 
 /// Names cargo refuses for a `[[bin]]` ("conflicts with cargo's build
-/// directory names") that `validate_binary_name` lets through: such a
-/// `binaryName` then fails as UNKNOWN_BINARY after `cargo metadata` ran, not
-/// as INVALID_OPTION up front as the README says. A known gap in the core
-/// (entry.rs), pinned by `known_gap_...` below so that fixing it fails that
-/// test and this list goes.
+/// directory names"): refused up front with INVALID_OPTION.
 const CARGO_RESERVED_BIN_NAMES: [&str; 4] = ["deps", "examples", "build", "incremental"];
 
 /// A scratch package to ask cargo about binary names, with one target folder
@@ -325,7 +321,6 @@ fn binary_names_we_accept_are_names_cargo_builds() {
     let mut runner = TestRunner::new(Config { cases: cases(32), failure_persistence: None, ..Config::default() });
     let result = runner.run(&binary_name_candidate(), |name| {
         match validate_binary_name(&name) {
-            Ok(()) if CARGO_RESERVED_BIN_NAMES.contains(&name.as_str()) => {}
             Ok(()) => {
                 accepted.set(accepted.get() + 1);
                 if let Err(cargo_says) = oracle.builds_bin(&name) {
@@ -361,15 +356,14 @@ fn cargo_refuses_the_names_we_refuse_that_it_could_misread() {
 }
 
 #[test]
-fn known_gap_cargo_reserved_bin_names_pass_validate_binary_name() {
+fn cargos_reserved_binary_names_are_refused_up_front_as_cargo_refuses_them() {
     let oracle = CargoOracle::new();
     for name in CARGO_RESERVED_BIN_NAMES {
         let cargo_says = oracle.builds_bin(name).unwrap_err();
         assert!(cargo_says.contains("forbidden"), "{cargo_says}");
-        assert!(
-            validate_binary_name(name).is_ok(),
-            "validate_binary_name now refuses {name:?}: remove it from CARGO_RESERVED_BIN_NAMES, and this test"
-        );
+        let err = validate_binary_name(name).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidOption);
+        assert!(err.message().contains("reserved"), "{err}");
     }
 }
 
