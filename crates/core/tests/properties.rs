@@ -157,7 +157,7 @@ fn lexical(path: &Path) -> PathBuf {
     out
 }
 
-/// The README's four rules ("How the crate is found"), asked of the filesystem.
+/// The README's rules ("How the crate is found"), asked of the filesystem.
 fn readme_manifest(root: &Path, s: &Search) -> Result<PathBuf, ErrorCode> {
     let cwd = root.join(CWDS[s.cwd]);
     if let Some((abs, e)) = s.entry {
@@ -181,6 +181,12 @@ fn readme_manifest(root: &Path, s: &Search) -> Result<PathBuf, ErrorCode> {
         }
         if let Some(found) = file.ancestors().skip(1).map(|d| d.join("Cargo.toml")).find(|m| m.is_file()) {
             return Ok(found);
+        }
+    } else if let Some(i) = s.id {
+        // No defining file (jsii languages): `<working directory>/<id>/Cargo.toml`.
+        let by_id = cwd.join(IDS[i]).join("Cargo.toml");
+        if by_id.is_file() {
+            return Ok(by_id);
         }
     }
     let in_cwd = cwd.join("Cargo.toml");
