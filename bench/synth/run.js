@@ -578,4 +578,6 @@ function fail(message) {
   process.exit(1);
 }
 
-main();
+// bench/sccache reuses the workspace (generated, locked and fetched once).
+if (require.main === module) main();
+else module.exports = { generateTemplate, findRealTools, template, COUNT };
