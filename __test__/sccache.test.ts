@@ -10,7 +10,7 @@
  * local cache folder (SCCACHE_DIR), stopped in afterAll. Skipped locally when
  * sccache cannot be installed; under CI a missing sccache fails.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -181,8 +181,121 @@ describeSccache('sccache as RUSTC_WRAPPER', () => {
         expect(s.status).toBe(0);
         expect(keyOf(s)).toBe(plain);
         const written = fs.readdirSync(s.outdir).filter((f) => f.endsWith('.json'));
-        for (const f of written) expect(fs.readFileSync(path.join(s.outdir, f), 'utf8')).not.toMatch(/hunter2|bucket-a|eu-west-1|redis:\/\/cache|\/opt\/sccache/);
+        for (const f of written)
+          expect(fs.readFileSync(path.join(s.outdir, f), 'utf8')).not.toMatch(/hunter2|bucket-a|eu-west-1|redis:\/\/cache|\/opt\/sccache/);
       }
     }
+  });
+});
+
+/**
+ * Docker bundling with a remote cache, for real: podman and the stand-in
+ * image of scripts/container (as container.test.ts), a password-protected
+ * redis-server on the host, reached from the container with `network:
+ * 'host'`. The README's recipe: the sccache binary in the cargo cache folder
+ * (mounted at /cargo-home, a path outside the hash), RUSTC_WRAPPER and the
+ * non-secret SCCACHE_* in `environment` (outside the hash), the password by
+ * `passEnvironment` (a private file, never argv). Skipped locally without
+ * the engine, the image or redis-server; under CI they must be there.
+ */
+const root = path.resolve(__dirname, '..');
+const dockerWrapper = path.join(root, '.cache', 'container', 'docker');
+const IMAGE = 'ghcr.io/cargo-lambda/cargo-lambda:1.9.2';
+const redisServer = (process.env.PATH ?? '')
+  .split(path.delimiter)
+  .map((d) => path.join(d, 'redis-server'))
+  .find((p) => fs.existsSync(p));
+
+function dockerNotReady(): string | undefined {
+  if (!SCCACHE) return 'no sccache';
+  if (!redisServer) return 'no redis-server (apt-get install redis-server)';
+  if (!fs.existsSync(dockerWrapper)) return `no ${dockerWrapper}: run scripts/container/setup-engine.sh`;
+  if (spawnSync(dockerWrapper, ['image', 'inspect', IMAGE], { stdio: 'ignore' }).status !== 0) {
+    return `no image ${IMAGE}: run scripts/container/build-image.sh`;
+  }
+  return undefined;
+}
+const dockerMissing = dockerNotReady();
+if (dockerMissing && process.env.CI) throw new Error(`the sccache Docker test must run under CI: ${dockerMissing}`);
+const describeDocker = dockerMissing ? describe.skip : describe;
+
+describeDocker('sccache in Docker bundling, with a Redis backend on the host', () => {
+  const PASSWORD = 'redis-pw-s3cr3t';
+  let dir: string;
+  let redisPort: number;
+  let redis: ReturnType<typeof spawn> | undefined;
+  const cli = (...args: string[]) =>
+    execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(redisPort), '--no-auth-warning', '-a', PASSWORD, ...args], {
+      encoding: 'utf8',
+    }).trim();
+
+  beforeAll(async () => {
+    dir = tempDir('sccache-docker');
+    redisPort = await freePort();
+    redis = spawn(
+      redisServer!,
+      ['--bind', '127.0.0.1', '--port', String(redisPort), '--dir', dir, '--save', '', '--appendonly', 'no', '--requirepass', PASSWORD],
+      { stdio: 'ignore' },
+    );
+    for (let i = 0; i < 50; i++) {
+      if (
+        spawnSync('redis-cli', ['-p', String(redisPort), '--no-auth-warning', '-a', PASSWORD, 'ping'], {
+          encoding: 'utf8',
+        }).stdout?.includes('PONG')
+      )
+        break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
+  afterAll(() => {
+    redis?.kill();
+  });
+
+  test('the container build fills the remote cache; the password reaches no argv, stderr, cdk.out or hash', async () => {
+    const crate = copySingle(path.join(dir, 'src'));
+    // The cargo cache folder is mounted at /cargo-home: the binary goes there.
+    const cache = path.join(dir, 'cache');
+    fs.mkdirSync(path.join(cache, 'cargo-home', 'bin'), { recursive: true, mode: 0o700 });
+    fs.chmodSync(cache, 0o700);
+    fs.chmodSync(path.join(cache, 'cargo-home'), 0o700);
+    fs.copyFileSync(SCCACHE!, path.join(cache, 'cargo-home', 'bin', 'sccache'));
+    fs.chmodSync(path.join(cache, 'cargo-home', 'bin', 'sccache'), 0o755);
+    const docker = { forceDockerBundling: true, network: 'host', passEnvironment: ['SCCACHE_REDIS_PASSWORD'] };
+    const cached = {
+      ...docker,
+      environment: {
+        RUSTC_WRAPPER: '/cargo-home/bin/sccache',
+        SCCACHE_REDIS_ENDPOINT: `redis://127.0.0.1:${redisPort}`,
+        // A port of its own: with the host's network, 4226 may be another sccache's.
+        SCCACHE_SERVER_PORT: String(await freePort()),
+        SCCACHE_DIR: '/tmp/sccache',
+      },
+    };
+    const childEnv = (password: string) =>
+      env({ CDK_DOCKER: dockerWrapper, CDK_CONTAINER_TRACE: '1', CDK_LAMBDA_RUST_CACHE_DIR: cache, SCCACHE_REDIS_PASSWORD: password });
+    expect(cli('DBSIZE')).toBe('0');
+    const s = synthAppInChild({ functions: [{ id: 'Fn', entry: crate, bundling: cached }] }, childEnv(PASSWORD));
+    expect(s.status).toBe(0);
+    // sccache in the container authenticated and wrote (mini_lambda's rlib at least).
+    expect(Number(cli('DBSIZE'))).toBeGreaterThanOrEqual(1);
+    // The wrapper prints every podman command line on stderr: no password there.
+    expect(s.stderr).toContain('RUSTC_WRAPPER=/cargo-home/bin/sccache');
+    expect(s.stderr).not.toContain(PASSWORD);
+    const staged = stagedAssetOf(s.outdir, s.json, functionIds(s.json)[0]);
+    let bootstrap = path.join(staged, 'bootstrap');
+    if (!fs.statSync(staged).isDirectory()) {
+      const unzipped = tempDir('sccache-docker-unzipped');
+      extractZip(staged, unzipped);
+      bootstrap = path.join(unzipped, 'bootstrap');
+    }
+    expect((await invokeBootstrap(bootstrap, 'docker')).json.input).toBe('docker');
+    for (const f of fs.readdirSync(s.outdir).filter((x) => x.endsWith('.json'))) {
+      expect(fs.readFileSync(path.join(s.outdir, f), 'utf8')).not.toContain(PASSWORD);
+    }
+    // The same key without any cache setting, and with another password.
+    const plain = synthAppInChild({ context: SKIP_BUNDLING, functions: [{ id: 'Fn', entry: crate, bundling: docker }] }, childEnv('other'));
+    expect(plain.status).toBe(0);
+    expect(s3KeyOf(plain.json, functionIds(plain.json)[0])).toBe(s3KeyOf(s.json, functionIds(s.json)[0]));
   });
 });

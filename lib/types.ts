@@ -72,7 +72,9 @@ export interface BundlingOptions {
    * (and the command hooks), `--env` of the container for Docker bundling.
    * Values are passed as they are, never through a shell: use them for
    * values read with `option_env!`, `RUSTFLAGS`, `CARGO_PROFILE_RELEASE_*`...
-   * They enter the asset hash, and Docker bundling passes them as
+   * They enter the asset hash, except compile cache settings
+   * (`RUSTC_WRAPPER`, `CARGO_BUILD_RUSTC_WRAPPER`, `SCCACHE_*`: they change how
+   * the build runs, not what it makes). Docker bundling passes them as
    * `docker run --env K=V` (visible to other users in the process table):
    * never put a secret here, use `passEnvironment`.
    * @default - no extra variables

@@ -68,7 +68,9 @@ async function main() {
     runs.push(r);
     console.log(
       `  wall ${secs(r.ms)}, cpu ${secs(r.cpuMs)}, assets bundled ${r.bundled}` +
-        (r.stats ? `, sccache: ${r.stats.requests} compile requests, ${r.stats.hits} hits, ${r.stats.misses} misses, ${r.stats.notCacheable} not cacheable` : '') +
+        (r.stats
+          ? `, sccache: ${r.stats.requests} compile requests, ${r.stats.hits} hits, ${r.stats.misses} misses, ${r.stats.notCacheable} not cacheable`
+          : '') +
         (cached ? `, Redis: ${r.redisKeys} keys, ${r.redisMemory}` : ''),
     );
   }
@@ -91,11 +93,15 @@ async function main() {
   console.log(`  runner 2 / runner 1   ${(second.ms / first.ms).toFixed(2)}x`);
   console.log(`  runner 2 / no cache   ${(second.ms / none.ms).toFixed(2)}x`);
   console.log(`  runner 1 / no cache   ${(first.ms / none.ms).toFixed(2)}x (the cost of filling the cache)`);
-  console.log(`ratios (CPU time): runner 2 / no cache ${(second.cpuMs / none.cpuMs).toFixed(2)}x, runner 1 / no cache ${(first.cpuMs / none.cpuMs).toFixed(2)}x`);
+  console.log(
+    `ratios (CPU time): runner 2 / no cache ${(second.cpuMs / none.cpuMs).toFixed(2)}x, runner 1 / no cache ${(first.cpuMs / none.cpuMs).toFixed(2)}x`,
+  );
   if (second.stats?.notCachedReasons && Object.keys(second.stats.notCachedReasons).length) {
     console.log(`runner 2, why sccache did not cache: ${JSON.stringify(second.stats.notCachedReasons)}`);
   }
-  console.log(`asset hashes: ${sameKeys ? `the same ${none.hashes.length} in all three runs (the cache does not change the S3 keys)` : 'DIFFER between runs'}`);
+  console.log(
+    `asset hashes: ${sameKeys ? `the same ${none.hashes.length} in all three runs (the cache does not change the S3 keys)` : 'DIFFER between runs'}`,
+  );
   console.log(`\nload average at the end: ${loadavg()}`);
   console.log(`logs: ${path.relative(process.cwd(), logDir)}/`);
   console.log(`total benchmark time: ${secs(Date.now() - started)}`);
@@ -157,7 +163,11 @@ async function runner(id, cached, endpoint) {
   }
   const cpuMs = childrenCpuMs() - cpu0;
   if (proc.status !== 0) {
-    const tail = fs.readFileSync(path.join(logDir, `${id}.out.log`), 'utf8').split('\n').slice(-40).join('\n');
+    const tail = fs
+      .readFileSync(path.join(logDir, `${id}.out.log`), 'utf8')
+      .split('\n')
+      .slice(-40)
+      .join('\n');
     fail(`the ${id} synth exited with ${proc.status ?? proc.signal}:\n${tail}`);
   }
   const text = fs.readFileSync(path.join(logDir, `${id}.out.log`), 'utf8');

