@@ -86,6 +86,17 @@ for row in "${selected[@]}"; do
     linux-*-musl) env+=("CARGO_TARGET_$(tr 'a-z-' 'A-Z_' <<<"$triple")_RUSTFLAGS=-C target-feature=-crt-static") ;;
     darwin-arm64) env+=(MACOSX_DEPLOYMENT_TARGET=11.0 CARGO_PROFILE_RELEASE_STRIP=none) ;;
     darwin-x64) env+=(MACOSX_DEPLOYMENT_TARGET=10.13 CARGO_PROFILE_RELEASE_STRIP=none) ;;
+    win32-*)
+      # napi's build script (windows-gnu) insists on finding MSYS2's
+      # libnode.dll and adds `-lnode`. With dyn-symbols no symbol is taken
+      # from it, so an empty import library satisfies the link and the DLL
+      # imports nothing from it (scripts/platforms/check-static.sh checks).
+      stub="$repo/target/libnode-stub"
+      mkdir -p "$stub"
+      : >"$stub/libnode.dll"
+      printf '!<arch>\n' >"$stub/libnode.dll.a"
+      env+=("LIBNODE_PATH=$stub")
+      ;;
   esac
   echo "--- $platform ($target)" >&2
   start=$SECONDS
