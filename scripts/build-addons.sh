@@ -4,6 +4,8 @@
 #
 #   scripts/build-addons.sh                    # all seven platforms
 #   scripts/build-addons.sh linux-arm64-gnu    # only the named ones
+#   ADDON_PROFILE=dev scripts/build-addons.sh linux-arm64-gnu
+#                                              # a quick debug build (CI's load test)
 #
 # Each addon lands in its package folder, npm/<platform>/cdk-lambda-rust.<platform>.node,
 # ready for `scripts/pack-all.sh`. Nothing else is written outside target/.
@@ -34,6 +36,12 @@
 # Needs: rustup, python3 -m pip (cargo-zigbuild, ziglang). Installs the
 # missing rustup targets and cargo-zigbuild itself.
 set -euo pipefail
+profile="${ADDON_PROFILE:-release}"
+case "$profile" in
+  release) profile_args=(--release) profile_dir=release ;;
+  dev) profile_args=() profile_dir=debug ;;
+  *) echo "build-addons: ADDON_PROFILE is release or dev, not '$profile'" >&2; exit 2 ;;
+esac
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -84,8 +92,8 @@ for row in "${selected[@]}"; do
   env=()
   case "$platform" in
     linux-*-musl) env+=("CARGO_TARGET_$(tr 'a-z-' 'A-Z_' <<<"$triple")_RUSTFLAGS=-C target-feature=-crt-static") ;;
-    darwin-arm64) env+=(MACOSX_DEPLOYMENT_TARGET=11.0 CARGO_PROFILE_RELEASE_STRIP=none) ;;
-    darwin-x64) env+=(MACOSX_DEPLOYMENT_TARGET=10.13 CARGO_PROFILE_RELEASE_STRIP=none) ;;
+    darwin-arm64) env+=(MACOSX_DEPLOYMENT_TARGET=11.0 CARGO_PROFILE_RELEASE_STRIP=none CARGO_PROFILE_DEV_STRIP=none) ;;
+    darwin-x64) env+=(MACOSX_DEPLOYMENT_TARGET=10.13 CARGO_PROFILE_RELEASE_STRIP=none CARGO_PROFILE_DEV_STRIP=none) ;;
     win32-*)
       # napi's build script (windows-gnu) insists on finding MSYS2's
       # libnode.dll and adds `-lnode`. With dyn-symbols no symbol is taken
@@ -100,11 +108,11 @@ for row in "${selected[@]}"; do
   esac
   echo "--- $platform ($target)" >&2
   start=$SECONDS
-  env "${env[@]}" cargo zigbuild --release --quiet --lib -p cdk-lambda-rust --target "$target"
+  env "${env[@]}" cargo zigbuild "${profile_args[@]}" --quiet --lib -p cdk-lambda-rust --target "$target"
   case "$triple" in
-    *-apple-darwin) built="target/$triple/release/libcdk_lambda_rust.dylib" ;;
-    *-windows-*) built="target/$triple/release/cdk_lambda_rust.dll" ;;
-    *) built="target/$triple/release/libcdk_lambda_rust.so" ;;
+    *-apple-darwin) built="target/$triple/$profile_dir/libcdk_lambda_rust.dylib" ;;
+    *-windows-*) built="target/$triple/$profile_dir/cdk_lambda_rust.dll" ;;
+    *) built="target/$triple/$profile_dir/libcdk_lambda_rust.so" ;;
   esac
   mkdir -p "$(dirname "$out")"
   cp "$built" "$out"

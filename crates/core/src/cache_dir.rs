@@ -39,15 +39,14 @@ pub fn cache_base_on(
         "macos" => given(home).map(|h| h.join("Library").join("Caches").join("cdk-lambda-rust")),
         _ => given(home).map(|h| h.join(".cache").join("cdk-lambda-rust")),
     };
-    given(explicit)
-        .or_else(|| given(xdg).filter(absolute).map(|p| p.join("cdk-lambda-rust")))
-        .or_else(conventional)
+    given(explicit).or_else(|| given(xdg).filter(absolute).map(|p| p.join("cdk-lambda-rust"))).or_else(conventional)
 }
 
 /// `C:\...`, `C:/...` or `\\server\...`, told on any host (tests run on Linux).
 fn looks_absolute_on_windows(p: &Path) -> bool {
     let b = p.as_os_str().as_encoded_bytes();
-    (b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && (b[2] == b'\\' || b[2] == b'/')) || b.starts_with(b"\\\\")
+    (b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && (b[2] == b'\\' || b[2] == b'/'))
+        || b.starts_with(b"\\\\")
 }
 
 /// `cache_base` from this process's environment.
@@ -134,9 +133,15 @@ mod tests {
         assert_eq!(on("macos", None, Some("/x"), None, home).as_deref(), Some("/x/cdk-lambda-rust"));
         assert_eq!(on("macos", Some("/c"), Some("/x"), None, home).as_deref(), Some("/c"));
         let (local, user) = (Some(r"C:\Users\me\AppData\Local"), Some(r"C:\Users\me"));
-        assert_eq!(on("windows", None, None, local, user).as_deref(), Some("C:/Users/me/AppData/Local/cdk-lambda-rust"));
+        assert_eq!(
+            on("windows", None, None, local, user).as_deref(),
+            Some("C:/Users/me/AppData/Local/cdk-lambda-rust")
+        );
         assert_eq!(on("windows", None, None, None, user).as_deref(), Some("C:/Users/me/AppData/Local/cdk-lambda-rust"));
-        assert_eq!(on("windows", None, None, Some("relative"), user).as_deref(), Some("C:/Users/me/AppData/Local/cdk-lambda-rust"));
+        assert_eq!(
+            on("windows", None, None, Some("relative"), user).as_deref(),
+            Some("C:/Users/me/AppData/Local/cdk-lambda-rust")
+        );
         assert_eq!(on("windows", None, Some(r"D:\xdg"), local, user).as_deref(), Some("D:/xdg/cdk-lambda-rust"));
         assert_eq!(on("windows", Some(r"E:\c"), None, local, user).as_deref(), Some("E:/c"));
         assert_eq!(on("windows", None, None, None, None), None);

@@ -3,9 +3,9 @@
 use super::*;
 use crate::errors::ErrorCode;
 use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
 use std::fs::File;
 use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::time::{Duration, SystemTime};
 use tempfile::TempDir;
@@ -121,7 +121,9 @@ fn windows_shaped_inputs_give_the_linux_hash() {
     let mut windows: Vec<(HashedFile, Option<[u8; 32]>)> = records
         .iter()
         .map(|f| {
-            let native = [&win_root[..], b"\\", &f.path.iter().map(|&b| if b == b'/' { b'\\' } else { b }).collect::<Vec<u8>>()].concat();
+            let native =
+                [&win_root[..], b"\\", &f.path.iter().map(|&b| if b == b'/' { b'\\' } else { b }).collect::<Vec<u8>>()]
+                    .concat();
             let path = relative_bytes(win_root, &native, b"\\/");
             let contents = match f.kind {
                 K::File => Some(Sha256::digest(fs::read(root.join(OsStr::from_bytes(&f.path))).unwrap()).into()),

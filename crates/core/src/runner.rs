@@ -149,9 +149,15 @@ mod tests {
     fn hooks_run_through_cmd_on_windows_and_sh_elsewhere() {
         let hooks = ["echo one".to_string(), "echo two".to_string()];
         let unix = hook_command(&hooks, Path::new("/w"), &[], false);
-        assert_eq!((unix.program.as_str(), unix.args.clone()), ("sh", vec!["-c".to_string(), "echo one && echo two".into()]));
+        assert_eq!(
+            (unix.program.as_str(), unix.args.clone()),
+            ("sh", vec!["-c".to_string(), "echo one && echo two".into()])
+        );
         let windows = hook_command(&hooks, Path::new("/w"), &[], true);
-        assert_eq!((windows.program.as_str(), windows.args), ("cmd", vec!["/c".to_string(), "echo one && echo two".into()]));
+        assert_eq!(
+            (windows.program.as_str(), windows.args),
+            ("cmd", vec!["/c".to_string(), "echo one && echo two".into()])
+        );
     }
 
     #[test]

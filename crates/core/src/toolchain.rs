@@ -25,7 +25,8 @@ pub fn find_on_path_with(executable: &str, path_var: Option<&OsStr>, pathext: Op
         None => vec![executable.to_string()],
         Some(exts) => {
             let exts = if exts.trim().is_empty() { ".COM;.EXE;.BAT;.CMD" } else { exts };
-            let with = exts.split(';').filter(|e| !e.is_empty()).map(|e| format!("{executable}{}", e.to_ascii_lowercase()));
+            let with =
+                exts.split(';').filter(|e| !e.is_empty()).map(|e| format!("{executable}{}", e.to_ascii_lowercase()));
             with.chain([executable.to_string()]).collect()
         }
     };
