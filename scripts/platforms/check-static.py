@@ -12,7 +12,7 @@ platform packages"), read from the files themselves, no Apple or Microsoft tool:
   page up to its code limit is recomputed and compared, and the code limit
   must cover the whole file up to the signature.
 - linux-*-gnu: the highest GLIBC_ symbol version needed is at most 2.17;
-  linux-*-musl: no GLIBC version at all, and libc.musl-<arch>.so.1 needed.
+  linux-*-musl: no GLIBC version at all, musl's libc needed and no glibc library.
   ELF machine matches the platform.
 - win32-x64-msvc: a PE32+ x86-64 DLL exporting `napi_register_module_v1`
   and importing only Windows system DLLs (nothing of Node's: N-API is looked
@@ -147,9 +147,10 @@ def elf(platform, data, path):
         return f"ELF {arch}, highest GLIBC_{'.'.join(map(str, top))}, needs {', '.join(needed)}"
     if versions:
         fail(platform, f"a musl addon needs glibc versions {versions}")
-    musl = f"libc.musl-{'x86_64' if arch == 'x64' else 'aarch64'}.so.1"
-    if musl not in needed:
-        fail(platform, f"does not need {musl}: {needed}")
+    # Zig links musl as `libc.so`, which musl's loader takes as itself (Alpine's own builds say libc.musl-<arch>.so.1).
+    musl = {"libc.so", f"libc.musl-{'x86_64' if arch == 'x64' else 'aarch64'}.so.1"}
+    if not musl & set(needed) or any(n.endswith(".so.6") or n.startswith("ld-linux") for n in needed):
+        fail(platform, f"does not link musl alone: {needed}")
     return f"ELF {arch}, no GLIBC versions, needs {', '.join(needed)}"
 
 
