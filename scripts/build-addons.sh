@@ -102,7 +102,7 @@ for row in "${selected[@]}"; do
       stub="$repo/target/libnode-stub"
       mkdir -p "$stub"
       : >"$stub/libnode.dll"
-      printf '!<arch>\n' >"$stub/libnode.dll.a"
+      printf '!<arch>\n' >"$stub/libnode.a"
       env+=("LIBNODE_PATH=$stub")
       ;;
   esac

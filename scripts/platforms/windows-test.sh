@@ -10,8 +10,8 @@
 #
 # Wine stand-ins, not shipped: Debian 12's wine 8 lacks bcryptprimitives.dll
 # (Windows 10+ has it; Rust's std takes random numbers from its ProcessPrng),
-# so a small one built by Zig from wine/bcryptprimitives.c sits next to
-# node.exe; wine's stdout is a file, not a pipe (Node cannot open wine's pipes).
+# so a small one built by Zig from wine/bcryptprimitives.c goes into the
+# prefix's system32; wine's stdout is a file, not a pipe (Node cannot open wine's pipes).
 # Installs wine64 with apt-get when missing.
 set -euo pipefail
 
@@ -45,6 +45,8 @@ if [[ ! -f "$WINEPREFIX/.win10" ]]; then
   "$wine" reg add 'HKCU\Software\Wine' /v Version /d win10 /f >/dev/null 2>&1
   touch "$WINEPREFIX/.win10"
 fi
+# Where Windows keeps the real one.
+cp "$node_dir/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
