@@ -98,7 +98,7 @@ for row in "${selected[@]}"; do
       # napi's build script (windows-gnu) insists on finding MSYS2's
       # libnode.dll and adds `-lnode`. With dyn-symbols no symbol is taken
       # from it, so an empty import library satisfies the link and the DLL
-      # imports nothing from it (scripts/platforms/check-static.sh checks).
+      # imports nothing from it (scripts/platforms/check-static.py checks).
       stub="$repo/target/libnode-stub"
       mkdir -p "$stub"
       : >"$stub/libnode.dll"
