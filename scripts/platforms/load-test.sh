@@ -118,6 +118,21 @@ if [[ -z "$quick" ]]; then
     if find "$dir/node_modules/cdk-lambda-rust" -name '*.node' | grep -q .; then bad "$platform: the root package holds a .node"; fi
     installed_pkg[$platform]="$dir/node_modules/cdk-lambda-rust"
   done
+  # This x64 glibc machine with only the arm64 addon installed: the package still
+  # loads, and the first use says which package is missing (ADDON_MISSING).
+  say "  this machine's Node on the --cpu=arm64 install: ADDON_MISSING on first use"
+  NODE_PATH="$repo/node_modules" node -e '
+    const rust = require(process.argv[1]);
+    const { App, Stack } = require("aws-cdk-lib");
+    try {
+      new rust.RustFunction(new Stack(new App(), "S"), "Fn", { entry: process.argv[2], binaryName: "alpha" });
+      throw new Error("no error");
+    } catch (e) {
+      if (rust.errorCode(e) !== "ADDON_MISSING" || !e.message.includes("`cdk-lambda-rust-linux-x64-gnu`")) {
+        console.error(e); process.exit(1);
+      }
+      console.error(`load-test:     ${e.message.slice(0, 160)}…`);
+    }' "${installed_pkg[linux-arm64-gnu]}" "$fixture" || bad "the --cpu=arm64 install on this machine: no ADDON_MISSING"
 else
   for platform in "${runnable[@]}"; do
     addon="npm/$platform/cdk-lambda-rust.$platform.node"
