@@ -31,7 +31,9 @@
 //
 // Environment: BENCH_ROUNDS (default 1) repeats the four scenarios, rotating
 // their order, and reports the best round of each; BENCH_KEEP=1 keeps
-// bench/work/jest-store/{ours,cla}/ (rebuilt from the template every run).
+// bench/work/jest-store/{ours,cla}/ (rebuilt from the template every run),
+// and BENCH_REUSE=1 then starts from those copies, target/ warm, instead
+// (priming still runs, and refills the emptied store, in seconds).
 
 const fs = require('node:fs');
 const os = require('node:os');
@@ -48,7 +50,7 @@ const cacheDir = path.join(work, 'cache');
 const tmpDir = path.join(work, 'tmp');
 const COUNT = 10;
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS || 1));
-const jestBin = require.resolve('jest/bin/jest.js', { paths: [repo] });
+const jestBin = path.join(path.dirname(require.resolve('jest/package.json', { paths: [repo] })), 'bin', 'jest.js');
 
 const SCENARIOS = {
   floor: { label: 'floor: inline Node.js functions', tool: 'floor', env: {} },
@@ -73,9 +75,15 @@ function main() {
   fs.mkdirSync(logDir, { recursive: true });
   h.generateTemplate(); // bench/synth's workspace: bench/work/synth/template, fetched
   writeShims(real);
-  for (const tool of ['ours', 'cla']) freshCopy(tool);
+  for (const tool of ['ours', 'cla']) {
+    if (process.env.BENCH_REUSE === '1' && fs.existsSync(path.join(work, tool, 'ws', 'target'))) {
+      console.log(`reusing bench/work/jest-store/${tool}/ws and its target/ (BENCH_REUSE=1)`);
+    } else {
+      freshCopy(tool);
+    }
+  }
 
-  console.log('\n== priming (not timed against anything): one synth per tool, cold target/, empty store');
+  console.log('\n== priming (not timed against anything): one synth per tool, empty store (target/ cold unless reused)');
   for (const tool of ['ours', 'cla']) {
     const p = prime(tool);
     console.log(`  ${tool.padEnd(4)} ${h.secs(p.ms)} (cpu ${h.secs(p.cpuMs)}), cargo-lambda builds: ${p.builds}`);
