@@ -51,7 +51,10 @@ function construct() {
   throw new Error(`BENCH_TOOL must be ours, cla or floor (bench/jest-store/run.js sets it), not ${tool}`);
 }
 
-/** Every staged asset folder of the assembly: its name and a digest of its files. */
+/**
+ * Every staged asset of the assembly (a folder, or the `asset.<hash>.zip`
+ * CDK keeps for an archive output): its name and a digest of its bytes.
+ */
 function stagedAssets(outdir) {
   return fs
     .readdirSync(outdir)
@@ -59,11 +62,12 @@ function stagedAssets(outdir) {
     .sort()
     .map((name) => {
       const h = crypto.createHash('sha256');
-      for (const file of fs.readdirSync(path.join(outdir, name)).sort()) {
+      const full = path.join(outdir, name);
+      const files = fs.statSync(full).isDirectory() ? fs.readdirSync(full).sort() : [''];
+      for (const file of files)
         h.update(file)
           .update('\0')
-          .update(fs.readFileSync(path.join(outdir, name, file)));
-      }
+          .update(fs.readFileSync(path.join(full, file)));
       return { name, sha256: h.digest('hex') };
     });
 }
