@@ -88,7 +88,9 @@ function main() {
     const p = prime(tool);
     console.log(`  ${tool.padEnd(4)} ${h.secs(p.ms)} (cpu ${h.secs(p.cpuMs)}), cargo-lambda builds: ${p.builds}`);
   }
-  console.log(`  asset store: ${storeEntries()} entries in ${path.relative(repo, cacheDir)}/`);
+  const entries = storeEntries();
+  console.log(`  asset store: ${entries} entries in ${path.relative(repo, cacheDir)}/`);
+  if (entries < COUNT) fail(`priming left ${entries} entries in the asset store, not ${COUNT}: the warm scenario would not be warm`);
 
   const order = Object.keys(SCENARIOS);
   const runs = [];
@@ -202,7 +204,10 @@ function prime(tool) {
   const prefix = path.join(logDir, `prime-${tool}`);
   const app = path.join(repo, 'bench', 'synth', tool === 'ours' ? 'app-ours.js' : 'app-cla.js');
   fs.mkdirSync(tmpDir, { recursive: true });
-  const e = env(tool, { CDK_OUTDIR: path.join(work, tool, 'cdk.out') }, prefix);
+  // An empty cdk.out, or CDK would find the assets there and bundle nothing.
+  const outdir = path.join(work, tool, 'cdk.out');
+  fs.rmSync(outdir, { recursive: true, force: true });
+  const e = env(tool, { CDK_OUTDIR: outdir }, prefix);
   const r = timed(process.execPath, [app], e, path.join(work, tool), `${prefix}.out.log`);
   if (r.status !== 0) fail(`priming ${tool} failed; see ${prefix}.out.log`);
   const builds = h.readLog(`${prefix}.cargo-lambda.log`).filter((c) => isBuild(c.args)).length;
