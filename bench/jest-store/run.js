@@ -274,7 +274,7 @@ function jestRun(id, round) {
     // CDK's own line for every asset it asked a bundler for (its cdk.out
     // never has one: each is fresh), and ours for every one the store served.
     bundled: (out.match(/^Bundling asset /gm) || []).length,
-    restored: (out.match(/^cdk-lambda-rust: \S+: taken from the asset store/gm) || []).length,
+    restored: (out.match(/^cdk-lambda-rust: .*: taken from the asset store/gm) || []).length,
   };
 }
 
