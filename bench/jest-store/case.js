@@ -10,7 +10,7 @@
 //   cla    cargo-lambda-cdk 0.0.36 from bench/synth/node_modules, on its own aws-cdk-lib
 //   floor  the same app shape with inline Node.js functions (no bundling)
 //
-// Each test appends one JSON line to $BENCH_RECORD: its file, its output
+// Each test appends one JSON line to $BENCH_RECORD: its file, its process, its output
 // folder, the time of the synth alone, and a digest of every staged asset
 // (run.js checks that the warm-store zips are the bytes a build stages). No
 // test asserts a time.
@@ -87,7 +87,14 @@ module.exports = function synthCase(testFile) {
     const synthMs = Date.now() - start;
     template.resourceCountIs('AWS::Lambda::Function', count);
     if (process.env.BENCH_RECORD) {
-      const record = { file: path.basename(testFile), outdir: app.outdir, start, synthMs, assets: stagedAssets(app.outdir) };
+      const record = {
+        file: path.basename(testFile),
+        pid: process.pid,
+        outdir: app.outdir,
+        start,
+        synthMs,
+        assets: stagedAssets(app.outdir),
+      };
       fs.appendFileSync(process.env.BENCH_RECORD, `${JSON.stringify(record)}\n`);
     }
   });

@@ -11,4 +11,8 @@ module.exports = {
   transform: {},
   cacheDirectory: require('node:path').join(__dirname, '..', 'work', 'jest-store', 'jest-cache'),
   testTimeout: 900_000,
+  // BENCH_JEST_FRESH (run.js's "one process per file" mode): a worker is
+  // restarted after every test file once its heap passes this many bytes,
+  // that is always.
+  ...(process.env.BENCH_JEST_FRESH ? { workerIdleMemoryLimit: 16 } : {}),
 };

@@ -20,7 +20,7 @@
 // bench/work, so your own cache is never read or written). It compiles each
 // copy's target/ cold, fills the store and the metadata cache.
 //
-// Jest runs with --runInBand (one process, the files one after another; on 2
+// Jest runs the files one after another (--runInBand, or one worker; on 2
 // cores jest's default of cores - 1 workers is one worker anyway), so each
 // call a PATH shim logs (cargo-lambda, cargo, rustc; time, folder, arguments)
 // falls inside exactly one test file's start..end. Timed per test file (jest's
@@ -52,16 +52,34 @@ const COUNT = 10;
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS || 1));
 const jestBin = path.join(path.dirname(require.resolve('jest/package.json', { paths: [repo] })), 'bin', 'jest.js');
 
-const SCENARIOS = {
-  floor: { label: 'floor: inline Node.js functions', tool: 'floor', env: {} },
-  ours: { label: 'cdk-lambda-rust, store warm', tool: 'ours', env: {} },
-  'ours-off': {
-    label: 'cdk-lambda-rust, CDK_LAMBDA_RUST_ASSET_STORE=off',
-    tool: 'ours',
-    env: { CDK_LAMBDA_RUST_ASSET_STORE: 'off' },
-  },
-  cla: { label: 'cargo-lambda-cdk 0.0.36', tool: 'cla', env: {} },
+const OFF = { CDK_LAMBDA_RUST_ASSET_STORE: 'off' };
+// Two ways to run the same 10 files. `band`: jest --runInBand, one process
+// for the suite, so the addon (and its memory of this process's builds) stays
+// loaded from file to file. `fresh`: one worker at a time, restarted after
+// every file (jest.config.js sets workerIdleMemoryLimit to a few bytes when
+// BENCH_JEST_FRESH is set: jest 29 has no flag for it), so each file is a new
+// process, as separate CI jobs, separate `jest` runs, or `cdk synth -o` into
+// new folders are.
+const MODES = {
+  band: { label: '--runInBand (one process)', args: ['--runInBand'], env: {} },
+  fresh: { label: 'one process per file', args: ['--maxWorkers=1'], env: { BENCH_JEST_FRESH: '1' } },
 };
+const SCENARIOS = {
+  floor: { label: 'floor: inline Node.js functions', tool: 'floor', mode: 'band', env: {} },
+  ours: { label: 'cdk-lambda-rust, store warm', tool: 'ours', mode: 'band', env: {} },
+  'ours-off': { label: 'cdk-lambda-rust, CDK_LAMBDA_RUST_ASSET_STORE=off', tool: 'ours', mode: 'band', env: OFF },
+  cla: { label: 'cargo-lambda-cdk 0.0.36', tool: 'cla', mode: 'band', env: {} },
+  'floor-fresh': { label: 'floor: inline Node.js functions', tool: 'floor', mode: 'fresh', env: {} },
+  'ours-fresh': { label: 'cdk-lambda-rust, store warm', tool: 'ours', mode: 'fresh', env: {} },
+  'ours-off-fresh': { label: 'cdk-lambda-rust, CDK_LAMBDA_RUST_ASSET_STORE=off', tool: 'ours', mode: 'fresh', env: OFF },
+};
+// cargo-lambda-cdk keeps nothing between synths (10 builds per file in either
+// mode), so it runs in the `band` mode only. BENCH_SCENARIOS=a,b picks some.
+const CHOSEN = process.env.BENCH_SCENARIOS ? process.env.BENCH_SCENARIOS.split(',') : Object.keys(SCENARIOS);
+for (const id of CHOSEN) if (!SCENARIOS[id]) throw new Error(`BENCH_SCENARIOS: no scenario ${id} (${Object.keys(SCENARIOS).join(', ')})`);
+/** The baseline of a mode: cdk-lambda-rust with the store warm. */
+const baseOf = (id) => (SCENARIOS[id].mode === 'band' ? 'ours' : 'ours-fresh');
+const floorOf = (id) => (SCENARIOS[id].mode === 'band' ? 'floor' : 'floor-fresh');
 
 function main() {
   const started = Date.now();
@@ -92,16 +110,16 @@ function main() {
   console.log(`  asset store: ${entries} entries in ${path.relative(repo, cacheDir)}/`);
   if (entries < COUNT) fail(`priming left ${entries} entries in the asset store, not ${COUNT}: the warm scenario would not be warm`);
 
-  const order = Object.keys(SCENARIOS);
+  const order = CHOSEN;
   const runs = [];
   for (let round = 0; round < ROUNDS; round++) {
     const rotated = order.slice(round % order.length).concat(order.slice(0, round % order.length));
-    console.log(`\n== round ${round + 1} of ${ROUNDS}: jest, 10 test files, --runInBand`);
+    console.log(`\n== round ${round + 1} of ${ROUNDS}: jest, 10 test files`);
     for (const id of rotated) {
       const r = jestRun(id, round);
       runs.push(r);
       console.log(
-        `  ${SCENARIOS[id].label.padEnd(50)} ${h.secs(r.ms).padStart(8)} (cpu ${h.secs(r.cpuMs)})  ` +
+        `  ${SCENARIOS[id].label.padEnd(50)} ${MODES[SCENARIOS[id].mode].label.padEnd(26)} ${h.secs(r.ms).padStart(8)} (cpu ${h.secs(r.cpuMs)})  ` +
           `cargo-lambda builds: ${r.builds}  other cargo: ${fmtCounts(r.cargo)}  rustc: ${r.rustc}  ` +
           `assets bundled by CDK: ${r.bundled}, of them from the store: ${r.restored}`,
       );
@@ -222,8 +240,8 @@ function jestRun(id, round) {
   for (const f of [record, json]) fs.rmSync(f, { force: true });
   fs.rmSync(tmpDir, { recursive: true, force: true });
   fs.mkdirSync(tmpDir, { recursive: true });
-  const e = env(scenario.tool, { ...scenario.env, BENCH_TOOL: scenario.tool, BENCH_RECORD: record }, prefix);
-  const args = [jestBin, '--config', path.join(__dirname, 'jest.config.js'), '--runInBand', '--json', '--outputFile', json];
+  const e = env(scenario.tool, { ...scenario.env, ...MODES[scenario.mode].env, BENCH_TOOL: scenario.tool, BENCH_RECORD: record }, prefix);
+  const args = [jestBin, '--config', path.join(__dirname, 'jest.config.js'), ...MODES[scenario.mode].args, '--json', '--outputFile', json];
   const r = timed(process.execPath, args, e, repo, `${prefix}.out.log`);
   const result = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, 'utf8')) : undefined;
   if (r.status !== 0 || !result || !result.success) fail(`jest (${scenario.label}) failed; see ${prefix}.out.log`);
@@ -253,6 +271,7 @@ function jestRun(id, round) {
         start,
         ms: end - start,
         synthMs: rec.synthMs,
+        pid: rec.pid,
         assets: rec.assets,
         builds: lambdaCalls.filter((c) => inFile(c) && isBuild(c.args)).length,
         cargo: cargoCalls.filter((c) => inFile(c) && subcommand(c.args) !== 'lambda').length,
@@ -305,22 +324,22 @@ function storeEntries() {
 // ---------------------------------------------------------------- report
 
 function report(best) {
-  const base = best.ours;
-  const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  const mean = (xs) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
   const median = (xs) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    const v = [...xs].sort((x, y) => x - y);
+    return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   };
   const perFile = (r) => mean(r.files.map((f) => f.ms));
-  const baseFile = perFile(base);
+  const ratio = (x, y) => (y ? `${(x / y).toFixed(2)}x` : '-');
+  const ids = CHOSEN.filter((id) => best[id]);
   console.log(`\n## results${ROUNDS > 1 ? ` (best of ${ROUNDS} rounds per scenario)` : ''}\n`);
   console.log(
-    '| scenario | jest wall, 10 files | vs ours, store warm | CPU (user+sys) | per test file, mean | vs ours, store warm | first file | files 2-10, median | synth alone, median | cargo-lambda builds | other cargo processes | rustc processes |',
+    '| jest | scenario | wall, 10 files | vs store warm | CPU (user+sys) | per test file, mean | vs store warm | first file | files 2-10, median | synth alone, median | cargo-lambda builds | other cargo processes | rustc processes | assets from the store |',
   );
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const id of Object.keys(SCENARIOS)) {
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const id of ids) {
     const r = best[id];
-    if (!r) continue;
+    const base = best[baseOf(id)];
     const other =
       Object.entries(r.cargo)
         .filter(([sub]) => sub !== 'lambda')
@@ -328,60 +347,56 @@ function report(best) {
         .join(', ') || '0';
     const rustc = r.rustc === r.rustcVersionCalls ? `${r.rustc}` : `${r.rustc} (${r.rustcVersionCalls} \`-vV\`)`;
     console.log(
-      `| ${SCENARIOS[id].label} | ${h.secs(r.ms)} | ${(r.ms / base.ms).toFixed(2)}x | ${h.secs(r.cpuMs)} | ` +
-        `${h.secs(perFile(r))} | ${(perFile(r) / baseFile).toFixed(2)}x | ${h.secs(r.files[0].ms)} | ` +
+      `| ${MODES[SCENARIOS[id].mode].label} | ${SCENARIOS[id].label} | ${h.secs(r.ms)} | ${ratio(r.ms, base?.ms)} | ${h.secs(r.cpuMs)} | ` +
+        `${h.secs(perFile(r))} | ${ratio(perFile(r), base && perFile(base))} | ${h.secs(r.files[0].ms)} | ` +
         `${h.secs(median(r.files.slice(1).map((f) => f.ms)))} | ${h.secs(median(r.files.map((f) => f.synthMs)))} | ` +
-        `${r.builds} | ${other} | ${rustc} |`,
+        `${r.builds} | ${other} | ${rustc} | ${SCENARIOS[id].tool === 'ours' ? `${r.restored}/${r.bundled}` : '-'} |`,
     );
   }
   console.log('\nper test file (jest start..end, in run order; cargo-lambda builds / other cargo / rustc in brackets):');
-  for (const id of Object.keys(SCENARIOS)) {
-    const r = best[id];
-    if (!r) continue;
-    const cells = r.files.map(
+  for (const id of ids) {
+    const cells = best[id].files.map(
       (f) => `${(f.ms / 1000).toFixed(2)}${f.builds || f.cargo || f.rustc ? ` [${f.builds}/${f.cargo}/${f.rustc}]` : ''}`,
     );
-    console.log(`  ${id.padEnd(9)} ${cells.join('  ')}`);
+    const processes = new Set(best[id].files.map((f) => f.pid)).size;
+    console.log(`  ${id.padEnd(14)} ${cells.join('  ')}  (${processes} jest process${processes === 1 ? '' : 'es'})`);
   }
-  if (best.ours) {
+  console.log('\nratios vs cdk-lambda-rust with the store warm, same jest mode (per test file, mean; jest wall):');
+  for (const id of ids) {
+    const base = best[baseOf(id)];
+    if (id === baseOf(id) || !base) continue;
     console.log(
-      `\nasset store: CDK asked for ${best.ours.bundled} function assets in the warm run (10 files x ${COUNT}); ${best.ours.restored} came from the store`,
+      `  ${`${SCENARIOS[id].label}, ${MODES[SCENARIOS[id].mode].label}`.padEnd(80)} ${ratio(perFile(best[id]), perFile(base))}  ${ratio(best[id].ms, base.ms)}`,
     );
   }
-  console.log('\nratios vs cdk-lambda-rust with the store warm (per test file, mean; jest wall):');
-  for (const id of ['ours-off', 'cla']) {
-    if (best[id])
-      console.log(
-        `  ${SCENARIOS[id].label.padEnd(50)} ${(perFile(best[id]) / baseFile).toFixed(2)}x  ${(best[id].ms / base.ms).toFixed(2)}x`,
-      );
-  }
-  if (best.floor) {
-    const above = (id) => (best[id] ? `${SCENARIOS[id].label} +${h.secs(perFile(best[id]) - perFile(best.floor))}` : '');
+  for (const floorId of ['floor', 'floor-fresh']) {
+    const floor = best[floorId];
+    if (!floor) continue;
+    const above = ids
+      .filter((id) => floorOf(id) === floorId && id !== floorId)
+      .map((id) => `${SCENARIOS[id].label} +${h.secs(perFile(best[id]) - perFile(floor))}`);
     console.log(
-      `\nabove the floor (jest + aws-cdk-lib, no bundling: ${h.secs(perFile(best.floor))} per file): ` +
-        ['ours', 'ours-off', 'cla'].map(above).filter(Boolean).join(', ') +
-        ' per file',
+      `above the floor, ${MODES[SCENARIOS[floorId].mode].label} (jest + aws-cdk-lib, no bundling: ${h.secs(perFile(floor))} per file): ${above.join(', ')} per file`,
     );
   }
 }
 
-/** The zips the store handed out are the bytes a build stages (ours-off built every one). */
+/** The zips the store handed out are the bytes a build stages (the store-off runs built every one). */
 function checkBytes(best) {
-  if (!best.ours || !best['ours-off']) return;
   const digests = (r) => {
     const m = new Map();
     for (const f of r.files) for (const a of f.assets) m.set(a.name, (m.get(a.name) || new Set()).add(a.sha256));
     return m;
   };
-  const warm = digests(best.ours);
-  const built = digests(best['ours-off']);
-  const same =
-    warm.size === built.size &&
-    [...warm].every(
-      ([name, set]) => set.size === 1 && built.has(name) && built.get(name).size === 1 && [...set][0] === [...built.get(name)][0],
-    );
+  const warm = ['ours', 'ours-fresh'].filter((id) => best[id]).map((id) => digests(best[id]));
+  const built = ['ours-off', 'ours-off-fresh'].filter((id) => best[id]).map((id) => digests(best[id]));
+  if (!warm.length || !built.length) return;
+  const one = (set) => (set && set.size === 1 ? [...set][0] : undefined);
+  const same = warm.every((w) =>
+    built.every((b) => w.size === b.size && [...w].every(([name, set]) => one(set) !== undefined && one(set) === one(b.get(name)))),
+  );
   console.log(
-    `staged bytes: ${warm.size} assets; the store's zips ${same ? 'are byte-identical to' : 'DIFFER from'} the zips the store-off runs built`,
+    `\nstaged bytes: ${warm[0].size} assets; the store's zips ${same ? 'are byte-identical to' : 'DIFFER from'} the zips the store-off runs built`,
   );
 }
 
