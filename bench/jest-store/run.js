@@ -396,7 +396,8 @@ function checkBytes(best) {
     built.every((b) => w.size === b.size && [...w].every(([name, set]) => one(set) !== undefined && one(set) === one(b.get(name)))),
   );
   console.log(
-    `\nstaged bytes: ${warm[0].size} assets; the store's zips ${same ? 'are byte-identical to' : 'DIFFER from'} the zips the store-off runs built`,
+    `\nstaged bytes: ${[...warm[0].keys()].filter((n) => n.endsWith('.zip')).length} zips (and the empty asset folders CDK leaves beside them); ` +
+      `the store's ${same ? 'are byte-identical to' : 'DIFFER from'} the ones the store-off runs built`,
   );
 }
 
