@@ -90,11 +90,14 @@ let pyOut: string;
 let pyJson: any;
 let nodeJson: any;
 let result: PythonResult;
+let venvPython: string;
 
 beforeAll(() => {
   let t = Date.now();
   const built = run('bash', [path.join(root, 'scripts', 'jsii-package.sh'), 'python']);
   timings.jsiiPackage = seconds(t);
+  timings.jsii = Number(/jsii compiled lib\/ in (\d+) s/.exec(built)?.[1]);
+  timings.pacmakPython = Number(/jsii-pacmak built python in (\d+) s/.exec(built)?.[1]);
   const wheel = fs
     .readdirSync(path.join(root, 'dist-jsii', 'python'))
     .filter((f) => f.endsWith('.whl'))
@@ -107,6 +110,7 @@ beforeAll(() => {
   timings.venv = seconds(t);
   t = Date.now();
   const python = path.join(venv, 'bin', 'python');
+  venvPython = python;
   run(python, ['-m', 'pip', 'install', '--quiet', '--no-input', '--no-deps', '--force-reinstall', wheel]);
   timings.wheelInstall = seconds(t);
 
@@ -154,6 +158,7 @@ beforeAll(() => {
   timings.nodeSynth = seconds(t);
   nodeJson = JSON.parse(fs.readFileSync(path.join(nodeOut, `${STACK}.template.json`), 'utf8'));
   console.log(`python.test timings (s; wheel in bytes): ${JSON.stringify(timings)}`);
+  console.log(`python.test asset hashes (Python synth): ${JSON.stringify(Object.fromEntries(FUNCTIONS.map((id) => [id, s3Key(pyJson, id)])))}`);
 });
 
 test('the wheel carries the npm tarball with this machine’s addon and the assembly', () => {
@@ -222,4 +227,18 @@ test('errors reach Python as RuntimeError with the [CODE] prefix, and RustErrors
 
 test('RustFunction.DEFAULT_DOCKER_IMAGE reaches Python', () => {
   expect(result.defaultDockerImage).toBe(rust.DEFAULT_DOCKER_IMAGE);
+});
+
+test('the README’s Python snippets compile, and what they import from cdk_lambda_rust exists', () => {
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const blocks = [...readme.matchAll(/^```python\n([\s\S]*?)^```/gm)].map((m) => m[1]);
+  expect(blocks.length).toBeGreaterThanOrEqual(1);
+  const dir = tempDir('readme-python');
+  blocks.forEach((code, i) => {
+    const file = path.join(dir, `snippet${i}.py`);
+    fs.writeFileSync(file, code);
+    run(venvPython, ['-m', 'py_compile', file]);
+    const imports = [...code.matchAll(/^from cdk_lambda_rust import (.+)$/gm)].map((m) => m[0]);
+    if (imports.length > 0) run(venvPython, ['-c', imports.join('\n')]);
+  });
 });
