@@ -158,7 +158,9 @@ beforeAll(() => {
   timings.nodeSynth = seconds(t);
   nodeJson = JSON.parse(fs.readFileSync(path.join(nodeOut, `${STACK}.template.json`), 'utf8'));
   console.log(`python.test timings (s; wheel in bytes): ${JSON.stringify(timings)}`);
-  console.log(`python.test asset hashes (Python synth): ${JSON.stringify(Object.fromEntries(FUNCTIONS.map((id) => [id, s3Key(pyJson, id)])))}`);
+  console.log(
+    `python.test asset hashes (Python synth): ${JSON.stringify(Object.fromEntries(FUNCTIONS.map((id) => [id, s3Key(pyJson, id)])))}`,
+  );
 });
 
 test('the wheel carries the npm tarball with this machine’s addon and the assembly', () => {
