@@ -2,7 +2,10 @@
 # Builds the packages for Python, Java, .NET and Go with jsii and jsii-pacmak,
 # into dist-jsii/<language>/.
 #
-#   scripts/jsii-package.sh [python] [java] [dotnet] [go]   (default: all four)
+#   scripts/jsii-package.sh [--code-only] [python] [java] [dotnet] [go]   (default: all four)
+#
+# --code-only generates each language's sources (Maven project, C# project,
+# Go module) without building them, so it needs no toolchain.
 #
 # One package, every platform: the jsii kernel unpacks our npm tarball and
 # never runs `npm install`, so the per-platform addon packages npm users get
@@ -20,6 +23,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 all=(python java dotnet go)
+code_only=()
+if [ "${1:-}" = --code-only ]; then
+  code_only=(--code-only)
+  shift
+fi
 asked=("$@")
 [ ${#asked[@]} -gt 0 ] || asked=("${all[@]}")
 
@@ -30,7 +38,7 @@ for lang in "${asked[@]}"; do
     echo "jsii-package: unknown language '$lang' (one of: ${all[*]})" >&2
     exit 2
   fi
-  if command -v "${tool[$lang]}" >/dev/null; then
+  if [ ${#code_only[@]} -gt 0 ] || command -v "${tool[$lang]}" >/dev/null; then
     targets+=("$lang")
   elif [ $# -gt 0 ]; then
     echo "jsii-package: $lang needs '${tool[$lang]}' on PATH" >&2
@@ -63,8 +71,8 @@ echo "jsii-package: jsii compiled lib/ in $((SECONDS - start)) s"
 start=$SECONDS
 # The tarball must be exactly what jsii compiled: pacmak runs `npm pack`,
 # whose `files` list takes dist/, index.js, the .jsii assembly and every .node.
-npx --no-install jsii-pacmak --outdir dist-jsii $(printf -- '-t %s ' "${targets[@]}")
+npx --no-install jsii-pacmak "${code_only[@]}" --outdir dist-jsii $(printf -- '-t %s ' "${targets[@]}")
 echo "jsii-package: jsii-pacmak built ${targets[*]} in $((SECONDS - start)) s"
 for lang in "${targets[@]}"; do
-  find "dist-jsii/$lang" -maxdepth 3 -type f \( -name '*.whl' -o -name '*.jar' -o -name '*.nupkg' -o -name 'go.mod' \) -printf 'jsii-package: %p (%s bytes)\n'
+  find "dist-jsii/$lang" -maxdepth 8 -type f \( -name '*.whl' -o -name '*.jar' -o -name '*.nupkg' -o -name 'go.mod' \) -printf 'jsii-package: %p (%s bytes)\n'
 done
