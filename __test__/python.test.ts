@@ -244,3 +244,19 @@ test('the README’s Python snippets compile, and what they import from cdk_lamb
     if (imports.length > 0) run(venvPython, ['-c', imports.join('\n')]);
   });
 });
+
+test('the assembly keeps every prop’s documentation: a summary, and a default for each optional one', () => {
+  const assembly = JSON.parse(fs.readFileSync(path.join(root, '.jsii'), 'utf8'));
+  const missing: string[] = [];
+  for (const [fqn, type] of Object.entries(assembly.types as Record<string, any>)) {
+    for (const prop of type.properties ?? []) {
+      if (!prop.docs?.summary) missing.push(`${fqn}.${prop.name}: summary`);
+      if (prop.optional && prop.docs?.default === undefined) missing.push(`${fqn}.${prop.name}: @default`);
+    }
+  }
+  expect(missing).toEqual([]);
+  expect(Object.keys(assembly.types)).toEqual(
+    expect.arrayContaining(['cdk-lambda-rust.RustFunction', 'cdk-lambda-rust.RustExtension', 'cdk-lambda-rust.RustErrors']),
+  );
+  expect(Object.keys(assembly.targets).sort()).toEqual(['dotnet', 'go', 'java', 'js', 'python']);
+});
