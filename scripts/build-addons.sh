@@ -8,7 +8,10 @@
 #                                              # a quick debug build (CI's load test)
 #
 # Each addon lands in its package folder, npm/<platform>/cdk-lambda-rust.<platform>.node,
-# ready for `scripts/pack-all.sh`. Nothing else is written outside target/.
+# ready for `scripts/pack-all.sh`, and (release builds) under the same name at the repository root,
+# where scripts/jsii-package.sh takes every platform's addon for the one tarball
+# jsii embeds (and where the napi loader looks first). Nothing else is written
+# outside target/.
 #
 # Why cargo zigbuild directly and not `napi build --target <t> -x`: napi's
 # cross-compile mode cannot take the `.2.17` glibc suffix as a triple, sends
@@ -116,5 +119,6 @@ for row in "${selected[@]}"; do
   esac
   mkdir -p "$(dirname "$out")"
   cp "$built" "$out"
+  [[ "$profile" != release ]] || cp "$built" "cdk-lambda-rust.$platform.node"
   echo "build-addons: $out ($(stat -c %s "$out") bytes, $((SECONDS - start)) s)" >&2
 done
