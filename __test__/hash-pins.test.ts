@@ -18,6 +18,11 @@
  *   cache mount): the bundling JSON of every function changed once.
  * - provided.al2 functions build for `<triple>.2.26` (Zig links glibc 2.26,
  *   so they start there): their key follows the target.
+ * - The executable bit no longer counts (issue 10: one hash on macOS, Linux
+ *   and Windows, which has no such bit), and paths are `/`-separated on every
+ *   platform. The record format is otherwise unchanged and kept its tag, so
+ *   no pin here changed: no fixture file is executable. Users' sources with an
+ *   executable file (a script in the package folder) get a new key once.
  */
 
 import * as path from 'node:path';

@@ -59,14 +59,13 @@ test('every README ts snippet compiles with its own imports', () => {
     strict: true,
     noEmit: true,
     target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.CommonJS,
-    moduleResolution: ts.ModuleResolutionKind.Node10,
+    module: ts.ModuleKind.Node16,
+    moduleResolution: ts.ModuleResolutionKind.Node16,
     lib: ['lib.es2022.d.ts'],
     types: ['node', 'jest'],
     typeRoots: [path.join(root, 'node_modules', '@types')],
     skipLibCheck: true,
-    baseUrl: root,
-    paths: { 'cdk-lambda-rust': ['lib/index.ts'] },
+    paths: { 'cdk-lambda-rust': [path.join(root, 'lib', 'index.ts')] },
   });
   const problems = ts
     .getPreEmitDiagnostics(program)

@@ -18,6 +18,7 @@ import type { BundlingOptions } from './types';
  * The image Docker bundling runs by default: cargo-lambda's own image, pinned
  * so a synth today and a synth next year build with the same tools (an
  * untagged `latest` would change under you, and with it your binaries).
+ * Also `RustFunction.DEFAULT_DOCKER_IMAGE` (the form jsii languages see).
  */
 export const DEFAULT_DOCKER_IMAGE = 'ghcr.io/cargo-lambda/cargo-lambda:1.9.2';
 

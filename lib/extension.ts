@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { Bundling } from './bundling';
+import { Bundling, DEFAULT_DOCKER_IMAGE } from './bundling';
 import { refuseForeignProps } from './migration';
 import * as native from './native';
 import { findDefiningFile, verifyDockerOutput } from './shared';
@@ -58,6 +58,12 @@ export interface RustExtensionProps extends lambda.LayerVersionOptions {
  * `extensions/<binary>`. Add it to functions with `layers: [extension]`.
  */
 export class RustExtension extends lambda.LayerVersion {
+  /**
+   * The image Docker bundling runs unless `bundling.dockerImage` says
+   * otherwise: cargo-lambda's own, at a pinned version.
+   */
+  public static readonly DEFAULT_DOCKER_IMAGE: string = DEFAULT_DOCKER_IMAGE;
+
   /** The cargo package the extension's binary belongs to. */
   public readonly packageName: string;
   /** The binary target: the extension's name. */

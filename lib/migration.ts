@@ -9,12 +9,17 @@ interface Foreign {
   readonly instead: string;
 }
 
+const GIT_SOURCE: Foreign = {
+  from: 'cargo-lambda-cdk',
+  instead: 'nothing: git URLs are not cloned here; check the repository out and set `entry`',
+};
+
 const TOP_LEVEL: Readonly<Record<string, Foreign>> = {
   manifestPath: { from: 'cargo-lambda-cdk', instead: '`entry` (a Cargo.toml or the folder holding one)' },
-  branch: { from: 'cargo-lambda-cdk', instead: 'nothing: git URLs are not cloned here; check the repository out and set `entry`' },
-  gitRemote: { from: 'cargo-lambda-cdk', instead: 'nothing: git URLs are not cloned here; check the repository out and set `entry`' },
-  gitReference: { from: 'cargo-lambda-cdk', instead: 'nothing: git URLs are not cloned here; check the repository out and set `entry`' },
-  gitForceClone: { from: 'cargo-lambda-cdk', instead: 'nothing: git URLs are not cloned here; check the repository out and set `entry`' },
+  branch: GIT_SOURCE,
+  gitRemote: GIT_SOURCE,
+  gitReference: GIT_SOURCE,
+  gitForceClone: GIT_SOURCE,
   directory: { from: 'rust.aws-cdk-lambda', instead: '`entry` (a Cargo.toml or the folder holding one)' },
   bin: { from: 'rust.aws-cdk-lambda', instead: '`binaryName`' },
   package: { from: 'rust.aws-cdk-lambda', instead: "`entry` (the package's Cargo.toml) or `binaryName` (searched in the whole workspace)" },

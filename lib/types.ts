@@ -132,7 +132,7 @@ export interface BundlingOptions {
    * The image Docker bundling runs. It must have cargo-lambda (or the tool
    * `packageManagerType` names), bash, and the Rust targets installed.
    * @default - `ghcr.io/cargo-lambda/cargo-lambda` at a pinned version
-   * (`DEFAULT_DOCKER_IMAGE`), never an untagged `latest`
+   * (`RustFunction.DEFAULT_DOCKER_IMAGE`), never an untagged `latest`
    */
   readonly dockerImage?: DockerImage;
 

@@ -7,6 +7,7 @@
 import { AssetHashType, BundlingFileAccess, DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as addon from '../../index';
+import * as rust from '../../lib';
 import { Bundling, type BundlingProps, DEFAULT_DOCKER_IMAGE } from '../../lib/bundling';
 import { errorCode } from '../../lib/errors';
 import * as native from '../../lib/native';
@@ -252,5 +253,21 @@ describe('errorCode', () => {
     const loop: any = new Error('a');
     loop.cause = loop;
     expect(errorCode(loop)).toBeUndefined();
+  });
+});
+
+describe('the forms jsii languages see (exported consts and functions do not reach them)', () => {
+  test('RustErrors.codeOf is errorCode, and takes the message other languages get', () => {
+    const coded = Object.assign(new Error('[UNKNOWN_BINARY] no binary'), { code: 'UNKNOWN_BINARY' });
+    expect(rust.RustErrors.codeOf(coded)).toBe('UNKNOWN_BINARY');
+    expect(rust.RustErrors.codeOf('[UNKNOWN_BINARY] no binary `nope` in the workspace')).toBe('UNKNOWN_BINARY');
+    expect(rust.RustErrors.codeOf('something else')).toBeUndefined();
+  });
+
+  test('the default image is a static of both constructs, and TypeScript keeps its own exports', () => {
+    expect(rust.RustFunction.DEFAULT_DOCKER_IMAGE).toBe(DEFAULT_DOCKER_IMAGE);
+    expect(rust.RustExtension.DEFAULT_DOCKER_IMAGE).toBe(DEFAULT_DOCKER_IMAGE);
+    expect(rust.DEFAULT_DOCKER_IMAGE).toBe(DEFAULT_DOCKER_IMAGE);
+    expect(rust.errorCode).toBe(errorCode);
   });
 });

@@ -28,7 +28,9 @@ const path = require('node:path');
 const { execFileSync, spawn, spawnSync } = require('node:child_process');
 
 const { repo, gitCommit } = require('../common');
-const synthBench = require('../synth/run.js');
+// bench/synth/run.js's workspace generator, loaded without running that benchmark.
+const synthBench = require('../jest-store/synth-helpers');
+const COUNT = Number(process.env.BENCH_FUNCTIONS || 10);
 
 const work = path.join(repo, 'bench', 'work', 'sccache');
 const runnerDir = path.join(work, 'runner');
@@ -121,7 +123,7 @@ async function runner(id, cached, endpoint) {
   const env = {
     ...process.env,
     BENCH_WS: ws,
-    BENCH_FUNCTIONS: String(synthBench.COUNT),
+    BENCH_FUNCTIONS: String(COUNT),
     CDK_OUTDIR: path.join(runnerDir, 'cdk.out'),
     CDK_LAMBDA_RUST_CACHE_DIR: path.join(runnerDir, 'cdk-lambda-rust-cache'),
     CDK_LAMBDA_RUST_ASSET_STORE: 'off',

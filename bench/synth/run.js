@@ -578,6 +578,4 @@ function fail(message) {
   process.exit(1);
 }
 
-// bench/sccache reuses the workspace (generated, locked and fetched once).
-if (require.main === module) main();
-else module.exports = { generateTemplate, findRealTools, template, COUNT };
+main();

@@ -14,13 +14,16 @@
 //!    counts, hidden or not, whatever its name (a `src/target/` module, an
 //!    `include!`d `.gen.rs`): a needless rebuild is cheap, a missed one ships
 //!    stale code.
-//! 2. Paths are recorded relative to the workspace root, `/`-separated, as raw
-//!    bytes (non-UTF-8 names work). A package outside the root
-//!    (`path = "../shared"`) gets `../` components, computed from canonical
-//!    paths.
-//! 3. A regular file is recorded as its path, whether it is executable (the
-//!    owner `x` bit, as git tracks it) and the SHA-256 of its contents, read
-//!    in 64 KiB chunks. Mtimes, owners and other permission bits never count.
+//! 2. Paths are recorded relative to the workspace root, `/`-separated on
+//!    every platform (Windows' `\` separators and drive or `\\?\` prefixes
+//!    never show), as the bytes the file system gives (non-UTF-8 names work on
+//!    Unix; Windows names are UTF-8, WTF-8 for unpaired surrogates), case as
+//!    stored. A package outside the root (`path = "../shared"`) gets `../`
+//!    components, computed from canonical paths.
+//! 3. A regular file is recorded as its path and the SHA-256 of its contents,
+//!    read in 64 KiB chunks. Mtimes, owners and permission bits never count,
+//!    the executable bit included: Windows has none, and the same sources
+//!    must give the same hash on macOS, Linux and Windows.
 //! 4. The extra files (Cargo.lock, workspace Cargo.toml, rust-toolchain,
 //!    rust-toolchain.toml, .cargo/config.toml, .cargo/config) are hashed when
 //!    they exist and recorded as absent otherwise.
@@ -44,8 +47,6 @@
 
 use std::fs::{self, Metadata};
 use std::io::{self, Read};
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::thread;
@@ -84,8 +85,6 @@ pub struct FingerprintInput<'a> {
 pub enum FileKind {
     /// A regular file (or a symlink to one), hashed by contents.
     File,
-    /// The same, with the owner executable bit set.
-    Executable,
     /// A FIFO, socket or device: recorded by path only, never opened.
     Special,
     /// A symlink to a folder already being walked: not entered.
@@ -100,7 +99,6 @@ impl FileKind {
     fn tag(&self) -> u8 {
         match self {
             FileKind::File => b'f',
-            FileKind::Executable => b'x',
             FileKind::Special => b's',
             FileKind::Loop => b'l',
             FileKind::Dangling(_) => b'd',
@@ -130,23 +128,33 @@ type Record = (HashedFile, Option<PathBuf>);
 /// The asset hash of the function: lowercase hex SHA-256.
 pub fn fingerprint(input: &FingerprintInput) -> Result<String> {
     let records = collect(input)?;
-    let sources = records.iter().filter_map(|(_, src)| src.as_deref());
-    let mut digests = hash_all(&sources.collect::<Vec<_>>())?.into_iter();
+    let sources: Vec<_> = records.iter().filter_map(|(_, src)| src.as_deref()).collect();
+    let mut digests = hash_all(&sources)?.into_iter();
+    let mut next = |src: &Option<PathBuf>| src.as_ref().map(|_| digests.next().expect("one digest per file"));
+    let hashed: Vec<_> = records.iter().map(|(file, src)| (file, next(src))).collect();
+    Ok(digest(input.config, &hashed))
+}
+
+/// The asset hash of `records` (sorted by path, each with the SHA-256 of its
+/// contents when it is a regular file) under the build configuration
+/// `config`. Everything that differs between platforms happened before: the
+/// records are the same bytes on every one.
+pub fn digest(config: &str, records: &[(&HashedFile, Option<[u8; 32]>)]) -> String {
     let mut h = Sha256::new();
     put(&mut h, FORMAT);
-    put(&mut h, input.config.as_bytes());
+    put(&mut h, config.as_bytes());
     h.update((records.len() as u64).to_le_bytes());
-    for (file, src) in &records {
+    for (file, contents) in records {
         put(&mut h, &file.path);
         h.update([file.kind.tag()]);
         if let FileKind::Dangling(text) = &file.kind {
             put(&mut h, text);
         }
-        if src.is_some() {
-            h.update(digests.next().expect("one digest per file"));
+        if let Some(contents) = contents {
+            h.update(contents);
         }
     }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The sorted records that enter the digest (for tests and debugging).
@@ -196,7 +204,7 @@ impl Walker {
         for entry in entries {
             let entry = entry.map_err(|e| unreadable(dir, &e))?;
             let name = entry.file_name();
-            let name = name.as_bytes();
+            let name = name.as_encoded_bytes();
             if VCS_ENTRIES.contains(&name) || OS_LITTER.contains(&name) {
                 continue;
             }
@@ -209,7 +217,7 @@ impl Walker {
                     Err(e) if e.kind() == io::ErrorKind::PermissionDenied => return Err(unreadable(&path, &e)),
                     Err(_) => {
                         let text = fs::read_link(&path).map_err(|e| unreadable(&path, &e))?;
-                        let kind = FileKind::Dangling(text.as_os_str().as_bytes().to_vec());
+                        let kind = FileKind::Dangling(portable_bytes(text.as_os_str()));
                         self.out.push(bare(rel, kind));
                         continue;
                     }
@@ -251,11 +259,7 @@ fn record(rel: Vec<u8>, path: PathBuf, meta: &Metadata) -> Record {
     if !meta.is_file() {
         return bare(rel, FileKind::Special);
     }
-    let kind = match meta.permissions().mode() & 0o100 {
-        0 => FileKind::File,
-        _ => FileKind::Executable,
-    };
-    (HashedFile { path: rel, kind }, Some(path))
+    (HashedFile { path: rel, kind: FileKind::File }, Some(path))
 }
 
 /// A record with no contents to hash.
@@ -328,15 +332,38 @@ fn join(rel: &[u8], name: &[u8]) -> Vec<u8> {
     [rel, b"/", name].concat()
 }
 
+/// The path separators of this platform's native paths.
+const SEPARATORS: &[u8] = if cfg!(windows) { b"\\/" } else { b"/" };
+
 /// Lexical path of `path` relative to `root`, both canonical: `/`-separated
 /// bytes, with `..` components where `path` lies outside `root`.
 fn relative(root: &Path, path: &Path) -> Vec<u8> {
-    let root: Vec<_> = root.components().collect();
-    let path: Vec<_> = path.components().collect();
+    relative_bytes(root.as_os_str().as_encoded_bytes(), path.as_os_str().as_encoded_bytes(), SEPARATORS)
+}
+
+/// [`relative`] on the encoded bytes of two canonical paths whose components
+/// are split at any of `separators` (Windows: `\` and `/`; a `\\?\C:` prefix
+/// is a component like any other, shared by both paths).
+pub fn relative_bytes(root: &[u8], path: &[u8], separators: &[u8]) -> Vec<u8> {
+    let split = |p: &'_ [u8]| -> Vec<Vec<u8>> {
+        p.split(|b| separators.contains(b)).filter(|c| !c.is_empty() && *c != b".").map(<[u8]>::to_vec).collect()
+    };
+    let (root, path) = (split(root), split(path));
     let common = root.iter().zip(&path).take_while(|(a, b)| a == b).count();
-    let mut parts = vec![&b".."[..]; root.len() - common];
-    parts.extend(path[common..].iter().map(|c| c.as_os_str().as_bytes()));
+    let mut parts = vec![b"..".to_vec(); root.len() - common];
+    parts.extend(path[common..].iter().cloned());
     parts.join(&b'/')
+}
+
+/// An OS string as recorded: its encoded bytes, with Windows' `\`
+/// separators written as `/`.
+fn portable_bytes(text: &std::ffi::OsStr) -> Vec<u8> {
+    let bytes = text.as_encoded_bytes();
+    if cfg!(windows) {
+        bytes.iter().map(|&b| if b == b'\\' { b'/' } else { b }).collect()
+    } else {
+        bytes.to_vec()
+    }
 }
 
 /// `path` with its folder canonicalized as far as it exists.
@@ -355,6 +382,6 @@ fn unreadable(path: &Path, err: &io::Error) -> Error {
     Error::Unreadable { path: path.to_path_buf(), detail: err.to_string() }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 #[path = "fingerprint_tests.rs"]
 mod tests;

@@ -5,7 +5,8 @@ use crate::errors::ErrorCode;
 use std::ffi::OsStr;
 use std::fs::File;
 use std::io::Write;
-use std::os::unix::fs::symlink;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{symlink, PermissionsExt};
 use std::time::{Duration, SystemTime};
 use tempfile::TempDir;
 use FileKind as K;
@@ -90,9 +91,63 @@ fn content_name_config_and_exec_bit_change_the_hash() {
     let mut other = input(root);
     other.config = "aarch64-unknown-linux-gnu release";
     assert_ne!(fingerprint(&other).unwrap(), base);
+    // The executable bit does not count: Windows cannot see it.
     chmod(&main, 0o755);
-    assert_ne!(fp(root), base);
-    has(&input(root), "app/src/main.rs", K::Executable);
+    assert_eq!(fp(root), base);
+    has(&input(root), "app/src/main.rs", K::File);
+}
+
+/// What Windows gives the fingerprint for the same checkout: native paths
+/// with `\` separators under a `\\?\C:` canonical prefix, no executable bits,
+/// the same file contents (git's `core.autocrlf=false`, as cargo needs for
+/// reproducible builds). The records built from those inputs, by the same
+/// functions the Windows build runs, give the hash computed on Linux.
+#[test]
+fn windows_shaped_inputs_give_the_linux_hash() {
+    let t = TempDir::new().unwrap();
+    let root = t.path();
+    workspace(root);
+    write(&root.join("shared/src/lib.rs"), b"pub fn shared() {}\n");
+    write(&root.join("app/scripts/gen.sh"), b"#!/bin/sh\necho hi\n");
+    chmod(&root.join("app/scripts/gen.sh"), 0o755);
+    let mut linux_input = input(root);
+    linux_input.package_dirs.push(root.join("shared"));
+    let linux = fingerprint(&linux_input).unwrap();
+
+    // The same tree as a Windows walk sees it: relative paths computed from
+    // `\\?\C:\...` canonical paths, every file a plain `File`.
+    let win_root = br"\\?\C:\Users\me\work\ws";
+    let records = collect_files(&linux_input).unwrap();
+    let mut windows: Vec<(HashedFile, Option<[u8; 32]>)> = records
+        .iter()
+        .map(|f| {
+            let native =
+                [&win_root[..], b"\\", &f.path.iter().map(|&b| if b == b'/' { b'\\' } else { b }).collect::<Vec<u8>>()]
+                    .concat();
+            let path = relative_bytes(win_root, &native, b"\\/");
+            let contents = match f.kind {
+                K::File => Some(Sha256::digest(fs::read(root.join(OsStr::from_bytes(&f.path))).unwrap()).into()),
+                _ => None,
+            };
+            (HashedFile { path, kind: f.kind.clone() }, contents)
+        })
+        .collect();
+    windows.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    let refs: Vec<_> = windows.iter().map(|(f, c)| (f, *c)).collect();
+    assert_eq!(digest(linux_input.config, &refs), linux);
+    assert!(refs.iter().any(|(f, _)| f.path == b"app/scripts/gen.sh"));
+    assert!(refs.iter().any(|(f, _)| f.path == b"shared/src/lib.rs"));
+}
+
+#[test]
+fn relative_paths_are_slash_separated_from_windows_paths_too() {
+    let rel = |root: &[u8], path: &[u8]| String::from_utf8(relative_bytes(root, path, b"\\/")).unwrap();
+    assert_eq!(rel(br"\\?\C:\ws", br"\\?\C:\ws\app\src\main.rs"), "app/src/main.rs");
+    assert_eq!(rel(br"\\?\C:\ws\app", br"\\?\C:\ws\shared\lib.rs"), "../shared/lib.rs");
+    assert_eq!(rel(br"C:\ws", br"C:/ws/mixed\seps/x.rs"), "mixed/seps/x.rs");
+    assert_eq!(rel(br"C:\ws", b"C:\\ws\\Caf\xc3\xa9.rs"), "Caf\u{e9}.rs");
+    // On Unix `\` is a file name's character, not a separator.
+    assert_eq!(String::from_utf8(relative_bytes(b"/ws", br"/ws/a\b.rs", b"/")).unwrap(), r"a\b.rs");
 }
 
 #[test]

@@ -71,8 +71,8 @@ fn pump(
 /// Runs `cmd` to completion. `echo` streams its output to stderr.
 pub fn run(cmd: &BuildCommand, echo: bool) -> Result<()> {
     let mut command = Command::new(&cmd.program);
+    add_args(&mut command, cmd);
     command
-        .args(&cmd.args)
         .current_dir(&cmd.cwd)
         .envs(cmd.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
@@ -100,18 +100,39 @@ pub fn run(cmd: &BuildCommand, echo: bool) -> Result<()> {
     Err(Error::CommandFailed { command: cmd.display(), how, cwd: cmd.cwd.clone(), summary })
 }
 
-/// Runs user hook commands, joined with `&&`, through `sh -c`. Hooks are
-/// shell by design (documented); our own values never go into them.
+/// `cmd`'s arguments. On Windows, the script of `cmd /c <script>` goes to
+/// cmd.exe as it is: cmd does not parse its command line the way C programs
+/// do, so the usual quoting would change what the hook says.
+fn add_args(command: &mut Command, cmd: &BuildCommand) {
+    #[cfg(windows)]
+    if cmd.program == "cmd" && cmd.args.len() == 2 && cmd.args[0] == "/c" {
+        use std::os::windows::process::CommandExt;
+        command.arg("/c").raw_arg(&cmd.args[1]);
+        return;
+    }
+    command.args(&cmd.args);
+}
+
+/// The command that runs user hook commands, joined with `&&`: through
+/// `sh -c` on Unix, `cmd /c` on Windows (as CDK's own local bundling runs
+/// them there). Hooks are shell by design (documented); our own values never
+/// go into them.
+pub fn hook_command(commands: &[String], cwd: &Path, env: &[(String, String)], windows: bool) -> BuildCommand {
+    let (program, flag) = if windows { ("cmd", "/c") } else { ("sh", "-c") };
+    BuildCommand {
+        program: program.into(),
+        args: vec![flag.into(), commands.join(" && ")],
+        cwd: cwd.to_path_buf(),
+        env: env.to_vec(),
+    }
+}
+
+/// Runs user hook commands ([`hook_command`] for this platform).
 pub fn run_hooks(commands: &[String], cwd: &Path, env: &[(String, String)], stage: &'static str) -> Result<()> {
     if commands.is_empty() {
         return Ok(());
     }
-    let cmd = BuildCommand {
-        program: "sh".into(),
-        args: vec!["-c".into(), commands.join(" && ")],
-        cwd: cwd.to_path_buf(),
-        env: env.to_vec(),
-    };
+    let cmd = hook_command(commands, cwd, env, cfg!(windows));
     run(&cmd, true).map_err(|cause| Error::HookFailed { stage, cause: Box::new(cause) })
 }
 
@@ -122,6 +143,21 @@ mod tests {
 
     fn sh(script: &str) -> BuildCommand {
         BuildCommand { program: "sh".into(), args: vec!["-c".into(), script.into()], cwd: "/".into(), env: vec![] }
+    }
+
+    #[test]
+    fn hooks_run_through_cmd_on_windows_and_sh_elsewhere() {
+        let hooks = ["echo one".to_string(), "echo two".to_string()];
+        let unix = hook_command(&hooks, Path::new("/w"), &[], false);
+        assert_eq!(
+            (unix.program.as_str(), unix.args.clone()),
+            ("sh", vec!["-c".to_string(), "echo one && echo two".into()])
+        );
+        let windows = hook_command(&hooks, Path::new("/w"), &[], true);
+        assert_eq!(
+            (windows.program.as_str(), windows.args),
+            ("cmd", vec!["/c".to_string(), "echo one && echo two".into()])
+        );
     }
 
     #[test]

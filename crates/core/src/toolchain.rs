@@ -10,9 +10,29 @@ use std::process::{Command, Stdio};
 use crate::config::BuildTool;
 use crate::errors::{Error, Result};
 
-/// Looks `executable` up on `path_var` (a PATH value) the way a shell would.
+/// Looks `executable` up on `path_var` (a PATH value) the way a shell would:
+/// on Windows with each extension of `PATHEXT` (`cargo-lambda.exe`).
 pub fn find_on_path(executable: &str, path_var: Option<&OsStr>) -> Option<PathBuf> {
-    std::env::split_paths(path_var?).map(|dir| dir.join(executable)).find(|candidate| is_executable(candidate))
+    let pathext = if cfg!(windows) { Some(std::env::var("PATHEXT").unwrap_or_default()) } else { None };
+    find_on_path_with(executable, path_var, pathext.as_deref())
+}
+
+/// [`find_on_path`] with Windows' `PATHEXT` given (`None` on Unix): each
+/// folder is tried with every extension in turn (`.COM;.EXE;.BAT;.CMD` when
+/// PATHEXT is empty), then as it is.
+pub fn find_on_path_with(executable: &str, path_var: Option<&OsStr>, pathext: Option<&str>) -> Option<PathBuf> {
+    let names: Vec<String> = match pathext {
+        None => vec![executable.to_string()],
+        Some(exts) => {
+            let exts = if exts.trim().is_empty() { ".COM;.EXE;.BAT;.CMD" } else { exts };
+            let with =
+                exts.split(';').filter(|e| !e.is_empty()).map(|e| format!("{executable}{}", e.to_ascii_lowercase()));
+            with.chain([executable.to_string()]).collect()
+        }
+    };
+    std::env::split_paths(path_var?)
+        .flat_map(|dir| names.iter().map(move |name| dir.join(name)).collect::<Vec<_>>())
+        .find(|candidate| is_executable(candidate))
 }
 
 #[cfg(unix)]
@@ -100,6 +120,21 @@ mod tests {
         executable(&exe, "#!/bin/sh\n");
         assert_eq!(find_on_path("tool", Some(dir.path().as_os_str())), Some(exe));
         assert_eq!(find_on_path("tool", None), None);
+    }
+
+    #[test]
+    fn windows_finds_tools_with_the_extensions_of_pathext() {
+        let (first, second) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let path = std::env::join_paths([first.path(), second.path()]).unwrap();
+        executable(&second.path().join("cargo-lambda.exe"), "");
+        executable(&second.path().join("cargo-lambda.cmd"), "");
+        let found = |ext: Option<&str>| find_on_path_with("cargo-lambda", Some(&path), ext);
+        assert_eq!(found(Some(".COM;.EXE;.BAT;.CMD")), Some(second.path().join("cargo-lambda.exe")));
+        assert_eq!(found(Some(".CMD;.EXE")), Some(second.path().join("cargo-lambda.cmd")));
+        assert_eq!(found(Some("")), Some(second.path().join("cargo-lambda.exe")), "PATHEXT unset: cmd.exe's default");
+        assert_eq!(found(None), None, "Unix: no extensions");
+        executable(&first.path().join("cargo-lambda"), "");
+        assert_eq!(found(Some(".EXE")), Some(first.path().join("cargo-lambda")), "PATH order first, then extensions");
     }
 
     #[test]
