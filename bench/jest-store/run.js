@@ -41,7 +41,7 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 
 const { repo, gitCommit } = require('../common');
-const h = require('./synth-helpers');
+const h = require('../synth/run');
 
 const work = path.join(repo, 'bench', 'work', 'jest-store');
 const shimDir = path.join(work, 'shim');

@@ -29,7 +29,7 @@ const { execFileSync, spawn, spawnSync } = require('node:child_process');
 
 const { repo, gitCommit } = require('../common');
 // bench/synth/run.js's workspace generator, loaded without running that benchmark.
-const synthBench = require('../jest-store/synth-helpers');
+const synthBench = require('../synth/run');
 const COUNT = Number(process.env.BENCH_FUNCTIONS || 10);
 
 const work = path.join(repo, 'bench', 'work', 'sccache');

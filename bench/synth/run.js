@@ -578,4 +578,21 @@ function fail(message) {
   process.exit(1);
 }
 
-main();
+// bench/jest-store and bench/sccache reuse the generator and helpers.
+if (require.main === module) main();
+else {
+  module.exports = {
+    generateTemplate,
+    findRealTools,
+    readLog,
+    childrenCpuMs,
+    capture,
+    shortDigest,
+    mtime,
+    loadavg,
+    secs,
+    shellQuote,
+    packageFingerprint,
+    template,
+  };
+}
