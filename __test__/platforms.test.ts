@@ -33,3 +33,25 @@ test('the linux-arm64-gnu addon, built with Zig, loads in an arm64 Node under qe
   );
   expect(report).toContain('load-test: all passed');
 }, 900_000);
+
+// Item 4: the core compiles for the platforms CI cannot run (Windows, macOS),
+// tests included, so a `std::os::unix` outside `cfg(unix)` fails here, not on a
+// user's machine. `cargo check` compiles without linking: no SDK needed.
+test('the core compiles for Windows and macOS', () => {
+  const r = spawnSync(
+    'cargo',
+    [
+      'check',
+      '--quiet',
+      '-p',
+      'cdk-lambda-rust-core',
+      '--all-targets',
+      '--target',
+      'x86_64-pc-windows-gnu',
+      '--target',
+      'aarch64-apple-darwin',
+    ],
+    { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+}, 900_000);
