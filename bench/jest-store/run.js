@@ -167,24 +167,9 @@ function header(real) {
 /** cargo, cargo-lambda and rustc wrappers: one log line per call, then the real tool. */
 function writeShims(real) {
   fs.rmSync(shimDir, { recursive: true, force: true });
-  fs.mkdirSync(shimDir, { recursive: true });
-  for (const [name, target] of [
-    ['cargo', real.cargo],
-    ['cargo-lambda', real.cargoLambda],
-    ['rustc', real.rustc],
-  ]) {
-    const file = path.join(shimDir, name);
-    fs.writeFileSync(
-      file,
-      '#!/bin/sh\n' +
-        `# benchmark shim: log one line per call, then run the real ${name}\n` +
-        'if [ -n "$BENCH_LOG_PREFIX" ]; then\n' +
-        `  printf '%s\\t%s\\t%s\\n' "$(date +%s.%N)" "$PWD" "$*" >> "$BENCH_LOG_PREFIX.${name}.log"\n` +
-        'fi\n' +
-        `exec ${h.shellQuote(target)} "$@"\n`,
-    );
-    fs.chmodSync(file, 0o755);
-  }
+  h.writeShim(shimDir, 'cargo', real.cargo);
+  h.writeShim(shimDir, 'cargo-lambda', real.cargoLambda);
+  h.writeShim(shimDir, 'rustc', real.rustc);
 }
 
 function freshCopy(tool) {

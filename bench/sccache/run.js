@@ -51,7 +51,7 @@ async function main() {
   console.log(`cargo-lambda:      ${capture('cargo-lambda', ['lambda', '--version'])}`);
   console.log(`cargo:             ${capture('cargo', ['--version'])}`);
   console.log(
-    `machine:           ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, load average ${loadavg()}`,
+    `machine:           ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, load average ${synthBench.loadavg()}`,
   );
   synthBench.generateTemplate();
   fs.rmSync(logDir, { recursive: true, force: true });
@@ -69,7 +69,7 @@ async function main() {
     r.label = label;
     runs.push(r);
     console.log(
-      `  wall ${secs(r.ms)}, cpu ${secs(r.cpuMs)}, assets bundled ${r.bundled}` +
+      `  wall ${synthBench.secs(r.ms)}, cpu ${synthBench.secs(r.cpuMs)}, assets bundled ${r.bundled}` +
         (r.stats
           ? `, sccache: ${r.stats.requests} compile requests, ${r.stats.hits} hits, ${r.stats.misses} misses, ${r.stats.notCacheable} not cacheable`
           : '') +
@@ -87,7 +87,7 @@ async function main() {
   for (const r of runs) {
     const s = r.stats;
     console.log(
-      `| ${r.label} | ${secs(r.ms)} | ${(r.ms / none.ms).toFixed(2)}x | ${secs(r.cpuMs)} | ` +
+      `| ${r.label} | ${synthBench.secs(r.ms)} | ${(r.ms / none.ms).toFixed(2)}x | ${synthBench.secs(r.cpuMs)} | ` +
         (s ? `${s.requests} | ${s.hits} | ${s.misses} | ${s.notCacheable} | ${pct(s.hits, s.hits + s.misses)} |` : '- | - | - | - | - |'),
     );
   }
@@ -104,9 +104,9 @@ async function main() {
   console.log(
     `asset hashes: ${sameKeys ? `the same ${none.hashes.length} in all three runs (the cache does not change the S3 keys)` : 'DIFFER between runs'}`,
   );
-  console.log(`\nload average at the end: ${loadavg()}`);
+  console.log(`\nload average at the end: ${synthBench.loadavg()}`);
   console.log(`logs: ${path.relative(process.cwd(), logDir)}/`);
-  console.log(`total benchmark time: ${secs(Date.now() - started)}`);
+  console.log(`total benchmark time: ${synthBench.secs(Date.now() - started)}`);
   if (process.env.BENCH_KEEP !== '1') fs.rmSync(runnerDir, { recursive: true, force: true });
   if (!sameKeys) process.exit(1);
 }
@@ -258,17 +258,6 @@ function capture(cmd, args) {
 
 function pct(a, b) {
   return b ? `${((100 * a) / b).toFixed(1)}%` : '-';
-}
-
-function loadavg() {
-  return os
-    .loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
-}
-
-function secs(ms) {
-  return `${(ms / 1000).toFixed(2)} s`;
 }
 
 function fail(message) {

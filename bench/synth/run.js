@@ -211,22 +211,24 @@ function findRealTools() {
  */
 function writeShims(real) {
   fs.rmSync(shimDir, { recursive: true, force: true });
-  fs.mkdirSync(shimDir, { recursive: true });
-  const shim = (name, target) => {
-    const file = path.join(shimDir, name);
-    fs.writeFileSync(
-      file,
-      '#!/bin/sh\n' +
-        `# benchmark shim: log one line per call, then run the real ${name}\n` +
-        'if [ -n "$BENCH_LOG_PREFIX" ]; then\n' +
-        `  printf '%s\\t%s\\t%s\\n' "$(date +%s.%N)" "$PWD" "$*" >> "$BENCH_LOG_PREFIX.${name}.log"\n` +
-        'fi\n' +
-        `exec ${shellQuote(target)} "$@"\n`,
-    );
-    fs.chmodSync(file, 0o755);
-  };
-  shim('cargo-lambda', real.cargoLambda);
-  shim('cargo', real.cargo);
+  writeShim(shimDir, 'cargo-lambda', real.cargoLambda);
+  writeShim(shimDir, 'cargo', real.cargo);
+}
+
+/** One shim in `dir`: appends a line per call to $BENCH_LOG_PREFIX.<name>.log, then execs `target`. */
+function writeShim(dir, name, target) {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, name);
+  fs.writeFileSync(
+    file,
+    '#!/bin/sh\n' +
+      `# benchmark shim: log one line per call, then run the real ${name}\n` +
+      'if [ -n "$BENCH_LOG_PREFIX" ]; then\n' +
+      `  printf '%s\\t%s\\t%s\\n' "$(date +%s.%N)" "$PWD" "$*" >> "$BENCH_LOG_PREFIX.${name}.log"\n` +
+      'fi\n' +
+      `exec ${shellQuote(target)} "$@"\n`,
+  );
+  fs.chmodSync(file, 0o755);
 }
 
 /** The workspace every tool copies: generated, locked and fetched once. */
@@ -592,6 +594,7 @@ else {
     loadavg,
     secs,
     shellQuote,
+    writeShim,
     packageFingerprint,
     template,
   };
