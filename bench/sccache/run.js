@@ -37,7 +37,7 @@ const runnerDir = path.join(work, 'runner');
 const logDir = path.join(work, 'logs');
 const SCCACHE = process.env.BENCH_SCCACHE;
 const REDIS_PORT = process.env.BENCH_REDIS_PORT;
-const CLOCK_TICKS = Number(capture('getconf', ['CLK_TCK'])) || 100;
+const CLOCK_TICKS = Number(synthBench.capture('getconf', ['CLK_TCK'])) || 100;
 
 async function main() {
   if (!SCCACHE || !REDIS_PORT) fail('run it through bench/sccache/run.sh (it sets BENCH_SCCACHE and BENCH_REDIS_PORT)');
@@ -46,10 +46,10 @@ async function main() {
   console.log('# sccache benchmark: two fresh CI runners sharing a Redis cache, 10 functions in one cargo workspace');
   console.log(`date:              ${new Date().toISOString()}`);
   console.log(`cdk-lambda-rust:   commit ${gitCommit()}`);
-  console.log(`sccache:           ${capture(SCCACHE, ['--version'])} (${SCCACHE})`);
-  console.log(`redis-server:      ${capture('redis-server', ['--version'])} on ${endpoint}`);
-  console.log(`cargo-lambda:      ${capture('cargo-lambda', ['lambda', '--version'])}`);
-  console.log(`cargo:             ${capture('cargo', ['--version'])}`);
+  console.log(`sccache:           ${synthBench.capture(SCCACHE, ['--version'])} (${SCCACHE})`);
+  console.log(`redis-server:      ${synthBench.capture('redis-server', ['--version'])} on ${endpoint}`);
+  console.log(`cargo-lambda:      ${synthBench.capture('cargo-lambda', ['lambda', '--version'])}`);
+  console.log(`cargo:             ${synthBench.capture('cargo', ['--version'])}`);
   console.log(
     `machine:           ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, load average ${synthBench.loadavg()}`,
   );
@@ -244,16 +244,6 @@ function childrenCpuMs() {
   const stat = fs.readFileSync('/proc/self/stat', 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS;
-}
-
-function capture(cmd, args) {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
-      .trim()
-      .split('\n')[0];
-  } catch {
-    return 'unknown';
-  }
 }
 
 function pct(a, b) {
